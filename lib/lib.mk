@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# libflipcall: one shared library (SONAME libflipcall.so.1, symbol versions
+# from libflipcall.map), one static library and a pkg-config file, built from
+# every lib/src/**/*.c. Components add their link dependencies to LIB_PKGS.
+LIB_MAJOR   := 1
+LIB_VERSION := 1.0.0
+LIB_PKGS    += json-c
+
+LIB_SRCS    := $(sort $(wildcard lib/src/*.c lib/src/*/*.c))
+LIB_OBJS    := $(patsubst lib/src/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
+LIB_PIC     := $(patsubst lib/src/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
+LIB_SO      := $(BUILD)/lib/libflipcall.so.$(LIB_VERSION)
+LIB_A       := $(BUILD)/lib/libflipcall.a
+LIB_PC      := $(BUILD)/lib/flipcall.pc
+
+LIB_PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
+LIB_PKG_LIBS   = $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
+LIB_CFLAGS  = $(CFLAGS) $(WARN) -fvisibility=hidden -pthread $(CPPFLAGS_COMMON) \
+	      -I$(SRCDIR)/lib/src $(LIB_PKG_CFLAGS)
+LIB_LDLIBS  = $(LIB_PKG_LIBS) -pthread
+
+$(BUILD)/lib/obj/%.o: lib/src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/lib/pic/%.o: lib/src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_PIC) lib/libflipcall.map
+	$(CC) -shared -Wl,-soname,libflipcall.so.$(LIB_MAJOR) \
+		-Wl,--version-script=lib/libflipcall.map -Wl,--no-undefined \
+		-o $@ $(LIB_PIC) $(LIB_LDLIBS)
+	ln -sf libflipcall.so.$(LIB_VERSION) $(BUILD)/lib/libflipcall.so.$(LIB_MAJOR)
+	ln -sf libflipcall.so.$(LIB_MAJOR) $(BUILD)/lib/libflipcall.so
+
+$(LIB_PC): lib/flipcall.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
+	    -e 's|@REQUIRES@|$(LIB_PKGS)|' $< >$@
+
+.PHONY: lib
+lib: $(LIB_A) $(LIB_SO) $(LIB_PC)
+ALL_TARGETS += lib
+
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# install-deps.sh GROUP... : install the Debian packages a make target needs,
+# only those missing, so a warm machine pays nothing. Groups:
+#   build  compiler, libraries and headers for the module, library and tools
+#   vm     qemu, busybox and the kernel source for the test kernel
+#   stock  Debian's own kernel image and headers (module load check)
+set -eu
+
+pkgs_build="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev \
+linux-headers-amd64 kmod python3"
+pkgs_vm="qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc \
+libelf-dev libssl-dev xz-utils rsync"
+pkgs_stock="linux-image-amd64 linux-headers-amd64"
+
+want=
+for group in "$@"; do
+	eval "want=\"\$want \$pkgs_$group\""
+done
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
