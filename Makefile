@@ -22,11 +22,15 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS_COMMON := -I$(SRCDIR)/uapi -I$(SRCDIR)/lib/include -D_GNU_SOURCE
 
-# Filled in by the fragments.
+# Filled in by the fragments. VM_TEST_BINS are TAP-producing programs the VM
+# harness packs into the initramfs and runs in order; VM_BENCH_BINS likewise
+# for bench-vm.
 ALL_TARGETS     :=
 NATIVE_CHECKS   :=
 VM_CHECKS       :=
 BENCH_TARGETS   :=
+VM_TEST_BINS    :=
+VM_BENCH_BINS   :=
 INSTALL_TARGETS :=
 
 .PHONY: all check check-native check-vm demo bench bench-vm install deps clean \
