@@ -48,3 +48,7 @@ lib: $(LIB_A) $(LIB_SO) $(LIB_PC)
 ALL_TARGETS += lib
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)
+
+# Tests, installation, examples and the benchmark have their own fragments.
+include lib/tests/tests.mk
+-include lib/install.mk examples/examples.mk bench/bench.mk
