@@ -65,7 +65,7 @@ static int send_raw(int sock, int fd, int n, int ncmsg, size_t len)
 	struct iovec iov = { .iov_base = "xxxxxxxx", .iov_len = len };
 	struct msghdr msg = { .msg_control = control.buf };
 	struct cmsghdr *cmsg;
-	int i, c, per = n / ncmsg;
+	int i, c, per = ncmsg ? n / ncmsg : 0;
 
 	memset(&control, 0, sizeof(control));
 	if (len) {
