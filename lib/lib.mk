@@ -38,12 +38,14 @@ $(LIB_SO): $(LIB_PIC) lib/libflipcall.map
 	ln -sf libflipcall.so.$(LIB_VERSION) $(BUILD)/lib/libflipcall.so.$(LIB_MAJOR)
 	ln -sf libflipcall.so.$(LIB_MAJOR) $(BUILD)/lib/libflipcall.so
 
-$(LIB_PC): lib/flipcall.pc.in
+# Regenerated every time: it bakes in PREFIX, which install may change.
+$(LIB_PC): lib/flipcall.pc.in FORCE
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
 	    -e 's|@REQUIRES@|$(LIB_PKGS)|' $< >$@
 
-.PHONY: lib
+.PHONY: lib FORCE
+FORCE:
 lib: $(LIB_A) $(LIB_SO) $(LIB_PC)
 ALL_TARGETS += lib
 
