@@ -48,3 +48,6 @@ lib: $(LIB_A) $(LIB_SO) $(LIB_PC)
 ALL_TARGETS += lib
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)
+
+# urpc's tests, fuzzing and benchmark stages.
+include lib/src/urpc/urpc.mk
