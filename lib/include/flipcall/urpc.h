@@ -39,7 +39,7 @@ struct urpc_call_opts {
 	int *recv_fds;			/* receives the reply's descriptors */
 	unsigned int recv_fds_cap;	/* room in recv_fds; extras are closed */
 	unsigned int n_recv_fds;	/* out: how many the server sent */
-	int timeout_ms;			/* whole call; negative: no limit */
+	int timeout_ms;			/* whole call; 0 or negative: no limit */
 };
 
 /*

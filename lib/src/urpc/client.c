@@ -132,7 +132,8 @@ static int client_exchange(struct urpc_client *client, const char *method,
 	char *text;
 	int ret;
 
-	deadline = urpc_deadline_after_ms(opts ? opts->timeout_ms : -1);
+	deadline = urpc_deadline_after_ms(opts && opts->timeout_ms > 0 ?
+					  opts->timeout_ms : -1);
 	ret = urpc_encode_call(method, arg, &text, &len);
 	if (ret)
 		return ret;
