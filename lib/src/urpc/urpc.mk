@@ -25,3 +25,40 @@ urpc-test: $(URPC_TEST_BINS)
 		scripts/run-tap-test $(RESULTS)/$@.results 300 urpc/ $$t; \
 	done
 NATIVE_CHECKS += urpc-test
+
+# The decoder fuzzer: clang's libFuzzer with ASan over the decoder's own
+# sources, bounded to URPC_FUZZ_SECONDS; new corpus entries stay in build/.
+URPC_FUZZ         := $(BUILD)/lib/fuzz/urpc_decode_fuzz
+URPC_FUZZ_SECONDS ?= 60
+URPC_FUZZ_SRCS    := lib/fuzz/urpc_decode_fuzz.c lib/src/urpc/decode.c \
+		     lib/src/urpc/numbers.c lib/src/urpc/envelope.c
+
+$(URPC_FUZZ): $(URPC_FUZZ_SRCS) lib/src/urpc/urpc_internal.h
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_COMMON) \
+		-I$(SRCDIR)/lib/src $(LIB_PKG_CFLAGS) -o $@ $(URPC_FUZZ_SRCS) \
+		$(LIB_PKG_LIBS)
+
+.PHONY: urpc-fuzz
+urpc-fuzz:
+	@mkdir -p $(RESULTS) $(BUILD)/lib/fuzz/corpus
+	@if $(MAKE) --no-print-directory $(URPC_FUZZ) >$(RESULTS)/$@.log 2>&1 && \
+	    $(URPC_FUZZ) -max_total_time=$(URPC_FUZZ_SECONDS) -max_len=4096 \
+		$(BUILD)/lib/fuzz/corpus lib/fuzz/corpus/urpc_decode \
+		>>$(RESULTS)/$@.log 2>&1; then \
+		echo "PASS urpc/fuzz.decoder" >$(RESULTS)/$@.results; \
+	else \
+		echo "FAIL urpc/fuzz.decoder" >$(RESULTS)/$@.results; \
+	fi; tail -3 $(RESULTS)/$@.log
+NATIVE_CHECKS += urpc-fuzz
+
+URPC_BENCH := $(BUILD)/lib/tests/urpc_bench
+$(URPC_BENCH): lib/tests/urpc_bench.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) $(LIB_PKG_CFLAGS) \
+		-o $@ $< $(LIB_A) $(LIB_LDLIBS)
+
+.PHONY: urpc-bench
+urpc-bench: $(URPC_BENCH)
+	$(URPC_BENCH)
+BENCH_TARGETS += urpc-bench
