@@ -6,7 +6,6 @@
  * re-encoded, as the server and client would.
  */
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
@@ -18,16 +17,17 @@ static void use_value(struct json_object *value)
 {
 	struct json_object *arg, *result;
 	const char *method, *err;
+	struct urpc_out out;
 	bool success;
-	size_t len;
-	char *text;
 
-	if (!urpc_parse_call(value, &method, &arg) &&
-	    !urpc_encode_call(method, arg, &text, &len))
-		free(text);
-	if (!urpc_parse_result(value, &success, &err, &result) &&
-	    !urpc_encode_result(success, err, result, &text, &len))
-		free(text);
+	if (!urpc_parse_call(value, &method, &arg)) {
+		urpc_encode_call(method, arg, &out);
+		urpc_out_release(&out);
+	}
+	if (!urpc_parse_result(value, &success, &err, &result)) {
+		urpc_encode_result(success, err, result, &out);
+		urpc_out_release(&out);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

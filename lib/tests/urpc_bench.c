@@ -3,9 +3,10 @@
  * urpc benchmark: calls per second and latency of a small echo method with 1
  * and 8 concurrent clients, beside a raw unix-socket echo of the same bytes
  * in the same run (a thread per connection that writes back what it reads).
- * The servers run in a child process. Prints one table.
+ * The servers run in a child process. Prints one table: calls/s is the
+ * median over the rounds, latencies are over all calls.
  *
- *   urpc_bench [seconds per row, default 2]
+ *   urpc_bench [rounds, default 5] [seconds per round, default 0.5]
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,7 +28,14 @@
 #define CALL_TEXT	"{\"method\":\"Bench.Echo\",\"arg\":" ARG_TEXT "}"
 #define MAX_SAMPLES	(1 << 21)
 
-static double seconds_per_row = 2;
+#define MAX_ROUNDS	32
+
+/*
+ * Rows run interleaved in rounds and report their median round, so that
+ * load from other processes on a small machine hits every row alike.
+ */
+static double seconds_per_round = 0.5;
+static int rounds = 5;
 
 static int64_t now_ns(void)
 {
@@ -186,59 +194,96 @@ static int compare_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Runs one row; returns calls per second. */
-static double run_row(const char *name, const char *path, bool use_urpc,
-		      int nclients)
+struct row {
+	const char *name;
+	const char *path;
+	bool use_urpc;
+	int nclients;
+	double rate[MAX_ROUNDS];	/* calls/s of each round */
+	uint32_t *samples;		/* latencies of every round, ns */
+	size_t nsamples;
+};
+
+/* Runs one round of a row for seconds_per_round. */
+static void run_round(struct row *row, int round)
 {
 	struct worker w[8];
 	pthread_t threads[8];
-	uint32_t *all;
-	size_t total = 0, k = 0;
-	double secs, sum = 0;
+	size_t total = 0;
 	int64_t start;
 	int i;
 
 	start = now_ns();
-	for (i = 0; i < nclients; i++) {
-		w[i] = (struct worker){ .path = path, .use_urpc = use_urpc,
-			.until = start + (int64_t)(seconds_per_row * 1e9),
+	for (i = 0; i < row->nclients; i++) {
+		w[i] = (struct worker){ .path = row->path,
+			.use_urpc = row->use_urpc,
+			.until = start + (int64_t)(seconds_per_round * 1e9),
 			.samples = malloc(MAX_SAMPLES * sizeof(uint32_t)) };
 		pthread_create(&threads[i], NULL, worker_main, &w[i]);
 	}
-	for (i = 0; i < nclients; i++) {
+	for (i = 0; i < row->nclients; i++) {
 		pthread_join(threads[i], NULL);
 		total += w[i].n;
 		if (w[i].failed)
-			fprintf(stderr, "%s: a client failed\n", name);
+			fprintf(stderr, "%s: a client failed\n", row->name);
 	}
-	secs = (double)(now_ns() - start) / 1e9;
-	all = malloc((total + 1) * sizeof(uint32_t));
-	for (i = 0; i < nclients; i++) {
-		memcpy(all + k, w[i].samples, w[i].n * sizeof(uint32_t));
-		k += w[i].n;
+	row->rate[round] = total / ((double)(now_ns() - start) / 1e9);
+	row->samples = realloc(row->samples, (row->nsamples + total) *
+				sizeof(uint32_t));
+	for (i = 0; i < row->nclients; i++) {
+		memcpy(row->samples + row->nsamples, w[i].samples,
+		       w[i].n * sizeof(uint32_t));
+		row->nsamples += w[i].n;
 		free(w[i].samples);
 	}
-	for (k = 0; k < total; k++)
-		sum += all[k];
-	qsort(all, total, sizeof(uint32_t), compare_u32);
-	printf("%-10s %7d %12.0f %10.2f %10.2f %10.2f\n", name, nclients,
-	       total / secs, total ? sum / total / 1e3 : 0,
-	       total ? all[total / 2] / 1e3 : 0,
-	       total ? all[total * 99 / 100] / 1e3 : 0);
-	free(all);
-	return total / secs;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Prints the row; returns its median rate over the rounds. */
+static double print_row(struct row *row)
+{
+	size_t n = row->nsamples, k;
+	double sum = 0, median;
+
+	qsort(row->rate, rounds, sizeof(double), compare_double);
+	median = row->rate[rounds / 2];
+	for (k = 0; k < n; k++)
+		sum += row->samples[k];
+	qsort(row->samples, n, sizeof(uint32_t), compare_u32);
+	printf("%-10s %7d %12.0f %10.2f %10.2f %10.2f\n", row->name,
+	       row->nclients, median, n ? sum / n / 1e3 : 0,
+	       n ? row->samples[n / 2] / 1e3 : 0,
+	       n ? row->samples[n * 99 / 100] / 1e3 : 0);
+	free(row->samples);
+	return median;
 }
 
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/urpc-bench-XXXXXX", urpc_path[64], raw_path[64];
-	double raw1, urpc1, raw8, urpc8;
-	int ready[2], status;
+	struct row rows[] = {
+		{ .name = "raw-echo", .path = raw_path, .nclients = 1 },
+		{ .name = "urpc", .path = urpc_path, .use_urpc = true, .nclients = 1 },
+		{ .name = "raw-echo", .path = raw_path, .nclients = 8 },
+		{ .name = "urpc", .path = urpc_path, .use_urpc = true, .nclients = 8 },
+	};
+	double rate[4];
+	int ready[2], status, i, r;
 	pid_t child;
 	char c;
 
 	if (argc > 1)
-		seconds_per_row = atof(argv[1]);
+		rounds = atoi(argv[1]);
+	if (argc > 2)
+		seconds_per_round = atof(argv[2]);
+	if (rounds < 1 || rounds > MAX_ROUNDS || seconds_per_round <= 0)
+		return 2;
 	if (!mkdtemp(dir) || pipe(ready))
 		return 1;
 	snprintf(urpc_path, sizeof(urpc_path), "%s/urpc", dir);
@@ -249,16 +294,17 @@ int main(int argc, char **argv)
 	if (child < 0 || read(ready[0], &c, 1) != 1)
 		return 1;
 
-	printf("urpc echo of %zu bytes (%s), %.1f s per row\n",
-	       strlen(CALL_TEXT), CALL_TEXT, seconds_per_row);
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < 4; i++)
+			run_round(&rows[i], r);
+	printf("urpc echo of %zu bytes (%s), %d rounds of %.2f s\n",
+	       strlen(CALL_TEXT), CALL_TEXT, rounds, seconds_per_round);
 	printf("%-10s %7s %12s %10s %10s %10s\n", "mode", "clients",
 	       "calls/s", "mean_us", "p50_us", "p99_us");
-	raw1 = run_row("raw-echo", raw_path, false, 1);
-	urpc1 = run_row("urpc", urpc_path, true, 1);
-	raw8 = run_row("raw-echo", raw_path, false, 8);
-	urpc8 = run_row("urpc", urpc_path, true, 8);
+	for (i = 0; i < 4; i++)
+		rate[i] = print_row(&rows[i]);
 	printf("ratio urpc/raw: 1 client %.2fx, 8 clients %.2fx (target >= 0.80x with 1 client)\n",
-	       urpc1 / raw1, urpc8 / raw8);
+	       rate[1] / rate[0], rate[3] / rate[2]);
 
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);

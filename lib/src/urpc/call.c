@@ -98,23 +98,23 @@ static const char *failure_text(const struct urpc_call *call, int ret)
 
 /* Descriptors go only with a successful reply. */
 static int reply_failure(struct urpc_call *call, const char *text,
-			 char **textp, size_t *lenp)
+			 struct urpc_out *out)
 {
 	urpc_close_fds(call->send_fds, call->n_send_fds);
 	call->n_send_fds = 0;
-	return urpc_encode_result(false, text, NULL, textp, lenp);
+	return urpc_encode_result(false, text, NULL, out);
 }
 
 int urpc_call_run(struct urpc_call *call, const struct urpc_method *method,
-		  char **textp, size_t *lenp)
+		  struct urpc_out *out)
 {
 	int ret = method->fn(call, method->data);
 
 	if (ret)
-		return reply_failure(call, failure_text(call, ret), textp, lenp);
+		return reply_failure(call, failure_text(call, ret), out);
 	if (call->too_many_fds)
-		return reply_failure(call, "too many files", textp, lenp);
-	return urpc_encode_result(true, "", call->result, textp, lenp);
+		return reply_failure(call, "too many files", out);
+	return urpc_encode_result(true, "", call->result, out);
 }
 
 void urpc_call_release(struct urpc_call *call)

@@ -127,20 +127,18 @@ static int client_exchange(struct urpc_client *client, const char *method,
 	unsigned int nfds;
 	bool success, numbers_fit;
 	const char *err;
+	struct urpc_out out;
 	int64_t deadline;
-	size_t len;
-	char *text;
 	int ret;
 
 	deadline = urpc_deadline_after_ms(opts && opts->timeout_ms > 0 ?
 					  opts->timeout_ms : -1);
-	ret = urpc_encode_call(method, arg, &text, &len);
-	if (ret)
-		return ret;
-	ret = urpc_send_message(client->fd, text, len,
-				opts ? opts->send_fds : NULL,
-				opts ? opts->n_send_fds : 0, deadline);
-	free(text);
+	ret = urpc_encode_call(method, arg, &out);
+	if (!ret)
+		ret = urpc_send_message(client->fd, &out,
+					opts ? opts->send_fds : NULL,
+					opts ? opts->n_send_fds : 0, deadline);
+	urpc_out_release(&out);
 	if (ret)
 		goto broken;
 	ret = urpc_recv_message(client->fd, &client->dec, fds, URPC_MAX_FDS,

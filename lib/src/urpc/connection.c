@@ -46,23 +46,20 @@ static int dispatch(struct urpc_conn *conn, struct urpc_call *call,
 		    bool numbers_fit)
 {
 	struct urpc_method method;
-	size_t len;
-	char *text;
+	struct urpc_out out;
 	int ret;
 
 	if (urpc_server_lookup(conn->server, call->method, &method))
-		ret = urpc_encode_result(false, "unknown method", NULL, &text,
-					 &len);
+		ret = urpc_encode_result(false, "unknown method", NULL, &out);
 	else if (!numbers_fit)
 		ret = urpc_encode_result(false, "json: integer out of range",
-					 NULL, &text, &len);
+					 NULL, &out);
 	else
-		ret = urpc_call_run(call, &method, &text, &len);
-	if (ret)
-		return ret;
-	ret = urpc_send_message(conn->fd, text, len, call->send_fds,
-				call->n_send_fds, URPC_NO_DEADLINE);
-	free(text);
+		ret = urpc_call_run(call, &method, &out);
+	if (!ret)
+		ret = urpc_send_message(conn->fd, &out, call->send_fds,
+					call->n_send_fds, URPC_NO_DEADLINE);
+	urpc_out_release(&out);
 	return ret;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The two message shapes of gVisor's urpc, read and written the way Go's
- * encoding/json treats the structs serverCall and callResult: keys match
+ * The two message shapes of gVisor's urpc, read the way Go's encoding/json
+ * decodes the structs serverCall and callResult: keys match
  * case-insensitively (ASCII here), the last of duplicate keys wins, null
  * leaves a field at its zero value, unknown keys are ignored and a value of
  * the wrong type is a decoding error, which ends the connection.
@@ -77,66 +77,4 @@ int urpc_parse_result(struct json_object *msg, bool *success,
 	*success = success_obj && json_object_get_boolean(success_obj);
 	*err = err_obj ? json_object_get_string(err_obj) : "";
 	return 0;
-}
-
-/* Plain output, and "/" left alone as Go leaves it. */
-static int encode(struct json_object *obj, char **textp, size_t *lenp)
-{
-	const char *text;
-	size_t len;
-
-	if (!obj)
-		return -ENOMEM;
-	text = json_object_to_json_string_length(obj,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	*textp = text ? strndup(text, len) : NULL;
-	json_object_put(obj);
-	if (!*textp)
-		return -ENOMEM;
-	*lenp = len;
-	return 0;
-}
-
-static void add_field(struct json_object *obj, const char *key,
-		      struct json_object *val)
-{
-	/* Keys are literals and distinct: json-c may skip its checks. */
-	json_object_object_add_ex(obj, key, val,
-				  JSON_C_OBJECT_ADD_KEY_IS_NEW |
-				  JSON_C_OBJECT_KEY_IS_CONSTANT);
-}
-
-int urpc_encode_call(const char *method, struct json_object *arg,
-		     char **textp, size_t *lenp)
-{
-	struct json_object *call = json_object_new_object();
-	struct json_object *method_obj = json_object_new_string(method);
-
-	if (!call || !method_obj) {
-		json_object_put(call);
-		json_object_put(method_obj);
-		return -ENOMEM;
-	}
-	add_field(call, "method", method_obj);
-	add_field(call, "arg", json_object_get(arg));
-	return encode(call, textp, lenp);
-}
-
-int urpc_encode_result(bool success, const char *err,
-		       struct json_object *result, char **textp, size_t *lenp)
-{
-	struct json_object *reply = json_object_new_object();
-	struct json_object *success_obj = json_object_new_boolean(success);
-	struct json_object *err_obj = json_object_new_string(err ? err : "");
-
-	if (!reply || !success_obj || !err_obj) {
-		json_object_put(reply);
-		json_object_put(success_obj);
-		json_object_put(err_obj);
-		return -ENOMEM;
-	}
-	add_field(reply, "success", success_obj);
-	add_field(reply, "err", err_obj);
-	add_field(reply, "result", success ? json_object_get(result) : NULL);
-	return encode(reply, textp, lenp);
 }

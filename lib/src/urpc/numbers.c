@@ -29,9 +29,27 @@ static bool integer_fits(const char *start, size_t len)
 	return errno != ERANGE;
 }
 
+/* Fewer digits than this fit in int64 whatever the sign. */
+#define ALWAYS_FITS_DIGITS 19
+
+static bool has_long_digit_run(const char *text, size_t len)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < len; i++) {
+		run = (text[i] >= '0' && text[i] <= '9') ? run + 1 : 0;
+		if (run >= ALWAYS_FITS_DIGITS)
+			return true;
+	}
+	return false;
+}
+
 bool urpc_integers_fit(const char *text, size_t len)
 {
 	size_t i = 0;
+
+	if (!has_long_digit_run(text, len))
+		return true;
 
 	while (i < len) {
 		char c = text[i];

@@ -78,9 +78,9 @@ int urpc_server_lookup(struct urpc_server *server, const char *name,
 		       struct urpc_method *method);
 /* listener.c: ends the accept thread, if any. */
 void urpc_listener_stop(struct urpc_server *server);
-/* call.c: runs the handler; returns the reply to send. */
+/* call.c: runs the handler and encodes its reply into out. */
 int urpc_call_run(struct urpc_call *call, const struct urpc_method *method,
-		  char **textp, size_t *lenp);
+		  struct urpc_out *out);
 void urpc_call_release(struct urpc_call *call);
 
 #endif

@@ -62,8 +62,23 @@ void urpc_close_fds(const int *fds, unsigned int n)
 		close(fds[i]);
 }
 
-int urpc_send_message(int fd, const char *data, size_t len,
-		      const int *fds, unsigned int nfds, int64_t deadline)
+/* Drops n sent bytes from the front of iov[0..*cnt). */
+static struct iovec *advance(struct iovec *iov, int *cnt, size_t n)
+{
+	while (*cnt && n >= iov->iov_len) {
+		n -= iov->iov_len;
+		iov++;
+		(*cnt)--;
+	}
+	if (*cnt) {
+		iov->iov_base = (char *)iov->iov_base + n;
+		iov->iov_len -= n;
+	}
+	return iov;
+}
+
+int urpc_send_message(int fd, struct urpc_out *out, const int *fds,
+		      unsigned int nfds, int64_t deadline)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * URPC_SCM_MAX_FD)];
@@ -71,19 +86,19 @@ int urpc_send_message(int fd, const char *data, size_t len,
 	} control;
 	int flags = MSG_NOSIGNAL |
 		    (deadline == URPC_NO_DEADLINE ? 0 : MSG_DONTWAIT);
-	size_t sent = 0;
+	struct iovec *iov = out->iov;
+	int cnt = 3;
+	bool first = true;
 
 	if (nfds > URPC_SCM_MAX_FD)
 		return -EINVAL;
-	while (sent < len) {
-		struct iovec iov = {
-			.iov_base = (char *)data + sent, .iov_len = len - sent,
-		};
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	iov = advance(iov, &cnt, 0);
+	while (cnt) {
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
 		ssize_t n;
 		int ret;
 
-		if (!sent && nfds) {
+		if (first && nfds) {
 			struct cmsghdr *cmsg;
 
 			msg.msg_control = control.buf;
@@ -96,7 +111,8 @@ int urpc_send_message(int fd, const char *data, size_t len,
 		}
 		n = sendmsg(fd, &msg, flags);
 		if (n >= 0) {
-			sent += (size_t)n;
+			first = false;
+			iov = advance(iov, &cnt, (size_t)n);
 			continue;
 		}
 		if (errno == EINTR)

@@ -31,7 +31,8 @@ NATIVE_CHECKS += urpc-test
 URPC_FUZZ         := $(BUILD)/lib/fuzz/urpc_decode_fuzz
 URPC_FUZZ_SECONDS ?= 60
 URPC_FUZZ_SRCS    := lib/fuzz/urpc_decode_fuzz.c lib/src/urpc/decode.c \
-		     lib/src/urpc/numbers.c lib/src/urpc/envelope.c
+		     lib/src/urpc/numbers.c lib/src/urpc/envelope.c \
+		     lib/src/urpc/encode.c
 
 $(URPC_FUZZ): $(URPC_FUZZ_SRCS) lib/src/urpc/urpc_internal.h
 	@mkdir -p $(dir $@)

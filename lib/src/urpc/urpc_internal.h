@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <json-c/json_object.h>
 #include <json-c/json_tokener.h>
 
@@ -49,20 +50,27 @@ int urpc_parse_call(struct json_object *msg, const char **method,
 		    struct json_object **arg);
 int urpc_parse_result(struct json_object *msg, bool *success,
 		      const char **err, struct json_object **result);
-/* Serialized as Go's encoding/json lays the structs out; free() the text. */
+
+/* encode.c: a message ready to send, as iov[0..2]. */
+struct urpc_out {
+	struct iovec iov[3];
+	struct json_object *holder;	/* owns the serialized text */
+	char head[128];			/* a call's frame before arg */
+};
 int urpc_encode_call(const char *method, struct json_object *arg,
-		     char **textp, size_t *lenp);
+		     struct urpc_out *out);
 int urpc_encode_result(bool success, const char *err,
-		       struct json_object *result, char **textp, size_t *lenp);
+		       struct json_object *result, struct urpc_out *out);
+void urpc_out_release(struct urpc_out *out);
 
 /* transport.c. Deadlines are CLOCK_MONOTONIC ns; URPC_NO_DEADLINE waits. */
 #define URPC_NO_DEADLINE (-1)
 /* Linux's SCM_MAX_FD: the most descriptors one sendmsg can carry. */
 #define URPC_SCM_MAX_FD 253
 int64_t urpc_deadline_after_ms(int timeout_ms);
-/* Sends all of data, the fds riding on the first sendmsg. */
-int urpc_send_message(int fd, const char *data, size_t len,
-		      const int *fds, unsigned int nfds, int64_t deadline);
+/* Sends all of out, the fds riding on the first sendmsg. */
+int urpc_send_message(int fd, struct urpc_out *out, const int *fds,
+		      unsigned int nfds, int64_t deadline);
 /*
  * Receives one message. Returns 1 with *valuep, 0 on a clean end of stream,
  * or a negative errno; -ETOOMANYREFS when more than max_fds came. Only the
