@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,68 @@ bool fct_watchdog_disarm(struct fct_watchdog *dog)
 {
 	timer_delete((timer_t)dog->timer);
 	return watchdog_fired;
+}
+
+static void *async_main(void *arg)
+{
+	struct fct_async *async = arg;
+
+	async->tid = fct_gettid();
+	fct_notify(async->done[1], 's');
+	async->ret = fct_handoff_timed(async->fd, async->op, async->send_len,
+				       &async->recv_len, FCT_WAIT_MS);
+	fct_notify(async->done[1], 'd');
+	return NULL;
+}
+
+int fct_async_start(struct fct_async *async, int fd, uint32_t op,
+		    uint32_t send_len)
+{
+	pthread_t thread;
+	int ret;
+
+	memset(async, 0, sizeof(*async));
+	async->fd = fd;
+	async->op = op;
+	async->send_len = send_len;
+	if (pipe2(async->done, O_CLOEXEC))
+		return -errno;
+	ret = pthread_create(&thread, NULL, async_main, async);
+	if (ret) {
+		close(async->done[0]);
+		close(async->done[1]);
+		return -ret;
+	}
+	async->thread = thread;
+	return fct_expect(async->done[0], FCT_WAIT_MS, NULL);
+}
+
+/* 0 once the thread sleeps in its hand-off. */
+int fct_async_wait_blocked(struct fct_async *async)
+{
+	return fct_wait_sleeping(async->tid, FCT_WAIT_MS);
+}
+
+/* Whether the hand-off has returned within @timeout_ms. */
+bool fct_async_finished(struct fct_async *async, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = async->done[0], .events = POLLIN };
+
+	return poll(&pfd, 1, timeout_ms) == 1;
+}
+
+/* The hand-off's result, or -ETIME if it never returned. */
+int fct_async_join(struct fct_async *async)
+{
+	int ret = fct_expect(async->done[0], FCT_WAIT_MS + 5000, NULL);
+
+	if (!ret) {
+		pthread_join((pthread_t)async->thread, NULL);
+		ret = async->ret;
+	}
+	close(async->done[0]);
+	close(async->done[1]);
+	return ret;
 }
 
 pid_t fct_fork(void)

@@ -71,6 +71,27 @@ struct fct_watchdog {
 int fct_watchdog_arm(struct fct_watchdog *dog, int timeout_ms);
 bool fct_watchdog_disarm(struct fct_watchdog *dog);
 
+/*
+ * A hand-off run by a background thread (bounded by FCT_WAIT_MS), so a test
+ * can act while it is blocked and then collect its outcome.
+ */
+struct fct_async {
+	unsigned long thread;
+	int fd;
+	uint32_t op;
+	uint32_t send_len;
+	uint32_t recv_len;
+	int ret;
+	pid_t tid;
+	int done[2];	/* pipe: a byte once tid is known, one when done */
+};
+
+int fct_async_start(struct fct_async *async, int fd, uint32_t op,
+		    uint32_t send_len);
+int fct_async_wait_blocked(struct fct_async *async);
+bool fct_async_finished(struct fct_async *async, int timeout_ms);
+int fct_async_join(struct fct_async *async);
+
 /* Processes and threads. */
 pid_t fct_fork(void);
 int fct_wait_child(pid_t pid, int timeout_ms, int *status);
