@@ -42,10 +42,10 @@ struct flipcall_packet_header {
 };
 
 /* Features reported (and requestable) through FLIPCALL_IOC_API. */
-#define FLIPCALL_FEATURE_HANDOFF	(1ULL << 0)	/* FLIPCALL_IOC_HANDOFF */
-#define FLIPCALL_FEATURE_SPIN		(1ULL << 1)	/* FLIPCALL_CREATE_SPIN */
-#define FLIPCALL_FEATURE_POLL		(1ULL << 2)	/* poll on endpoints */
-#define FLIPCALL_FEATURE_NONBLOCK	(1ULL << 3)	/* FLIPCALL_HANDOFF_NONBLOCK */
+#define FLIPCALL_FEATURE_HANDOFF	0x1ULL	/* FLIPCALL_IOC_HANDOFF */
+#define FLIPCALL_FEATURE_SPIN		0x2ULL	/* FLIPCALL_CREATE_SPIN */
+#define FLIPCALL_FEATURE_POLL		0x4ULL	/* poll on endpoints */
+#define FLIPCALL_FEATURE_NONBLOCK	0x8ULL	/* FLIPCALL_HANDOFF_NONBLOCK */
 
 /*
  * FLIPCALL_IOC_API: API handshake on /dev/flipcall, modelled on
@@ -64,8 +64,8 @@ struct flipcall_api {
 };
 
 /* FLIPCALL_IOC_CREATE flags. */
-#define FLIPCALL_CREATE_CLOEXEC		(1U << 0)	/* O_CLOEXEC on both fds */
-#define FLIPCALL_CREATE_SPIN		(1U << 1)	/* spin before sleeping */
+#define FLIPCALL_CREATE_CLOEXEC		0x1U	/* O_CLOEXEC on both fds */
+#define FLIPCALL_CREATE_SPIN		0x2U	/* spin before sleeping */
 #define FLIPCALL_CREATE_FLAGS		(FLIPCALL_CREATE_CLOEXEC | \
 					 FLIPCALL_CREATE_SPIN)
 
@@ -92,7 +92,7 @@ struct flipcall_create {
 #define FLIPCALL_OP_SEND_LAST		4	/* either side, holding control */
 
 /* FLIPCALL_IOC_HANDOFF flags. */
-#define FLIPCALL_HANDOFF_NONBLOCK	(1U << 0)	/* EAGAIN, don't sleep */
+#define FLIPCALL_HANDOFF_NONBLOCK	0x1U	/* EAGAIN, don't sleep */
 #define FLIPCALL_HANDOFF_FLAGS		(FLIPCALL_HANDOFF_NONBLOCK)
 
 /*

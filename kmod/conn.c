@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connections: creation, the registry of live connections and the final
+ * release. The registry is touched only here, never on the hand-off path.
+ */
+#include <linux/cred.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "flipcall.h"
+
+/*
+ * Live connections keyed by id, for the observability interface. Ids are
+ * never reused, so a stale id finds nothing instead of a newer connection.
+ * The xarray index is an unsigned long: the module is 64-bit only.
+ */
+static DEFINE_XARRAY(flipcall_conns);
+static atomic64_t flipcall_last_id = ATOMIC64_INIT(0);
+
+static void flipcall_endpoint_init(struct flipcall_conn *conn, u32 side)
+{
+	struct flipcall_endpoint *ep = &conn->ep[side];
+
+	ep->conn = conn;
+	ep->side = side;
+	ep->phase = FLIPCALL_PHASE_NEW;
+	init_waitqueue_head(&ep->wq);
+}
+
+/*
+ * @window_len is page aligned and @spin_ns in range (flipcall_create_check()).
+ * Returns a connection with one reference, which the caller drops once the
+ * endpoint files hold their own.
+ */
+struct flipcall_conn *flipcall_conn_create(u64 window_len, u32 spin_ns,
+					   u64 user_limit)
+{
+	struct flipcall_conn *conn;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(unsigned long) < sizeof(u64));
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
+	if (!conn)
+		return ERR_PTR(-ENOMEM);
+
+	ret = flipcall_window_init(&conn->window, &flipcall_users,
+				   current_uid(), window_len, user_limit);
+	if (ret)
+		goto free_conn;
+
+	kref_init(&conn->ref);
+	atomic_set(&conn->state, FLIPCALL_SIDE_CLIENT);
+	conn->spin_ns = spin_ns;
+	flipcall_endpoint_init(conn, FLIPCALL_SIDE_CLIENT);
+	flipcall_endpoint_init(conn, FLIPCALL_SIDE_SERVER);
+	conn->creator_pid = task_tgid_nr(current);
+	conn->creator_uid = current_uid();
+	conn->created_ns = ktime_get_real_ns();
+	get_task_comm(conn->creator_comm, current);
+
+	conn->id = atomic64_inc_return(&flipcall_last_id);
+	ret = xa_insert(&flipcall_conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto destroy_window;
+	return conn;
+
+destroy_window:
+	flipcall_window_destroy(&conn->window);
+free_conn:
+	kfree(conn);
+	return ERR_PTR(ret);
+}
+
+void flipcall_conn_get(struct flipcall_conn *conn)
+{
+	kref_get(&conn->ref);
+}
+
+static void flipcall_conn_release(struct kref *ref)
+{
+	struct flipcall_conn *conn = container_of(ref, struct flipcall_conn, ref);
+
+	xa_erase(&flipcall_conns, conn->id);
+	flipcall_window_destroy(&conn->window);
+	/* Registry readers may still look at it under RCU. */
+	kfree_rcu(conn, rcu);
+}
+
+/* Callers sleep-safe: the last put frees pages and takes a mutex. */
+void flipcall_conn_put(struct flipcall_conn *conn)
+{
+	kref_put(&conn->ref, flipcall_conn_release);
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Endpoint files: one anonymous-inode file per side of a connection. Each
+ * holds a reference on the connection; releasing one ends the connection
+ * (the peer's waiters wake with ECONNRESET at once) while the window lives
+ * on for as long as it is mapped.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+
+#include "flipcall.h"
+
+static long flipcall_ep_handoff(struct flipcall_endpoint *ep,
+				struct flipcall_handoff __user *uarg)
+{
+	struct flipcall_handoff arg;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ret = flipcall_handoff(ep, &arg);
+	if (ret)
+		return ret;
+	if (put_user(arg.recv_len, &uarg->recv_len))
+		return -EFAULT;
+	return 0;
+}
+
+static long flipcall_ep_info(struct flipcall_endpoint *ep,
+			     struct flipcall_endpoint_info __user *uarg)
+{
+	struct flipcall_conn *conn = ep->conn;
+	u32 cs = atomic_read(&conn->state);
+	struct flipcall_endpoint_info info = {
+		.conn_id	= conn->id,
+		.window_len	= flipcall_window_len(&conn->window),
+		.side		= ep->side,
+		.state		= flipcall_info_state(cs),
+		.end_reason	= flipcall_cs_end(cs),
+		.spin_ns	= conn->spin_ns,
+	};
+
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long flipcall_ep_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct flipcall_endpoint *ep = file->private_data;
+
+	switch (cmd) {
+	case FLIPCALL_IOC_HANDOFF:
+		return flipcall_ep_handoff(ep, (void __user *)arg);
+	case FLIPCALL_IOC_SHUTDOWN:
+		flipcall_conn_end(ep->conn, ep->side == FLIPCALL_SIDE_CLIENT ?
+				  FLIPCALL_END_SHUTDOWN_CLIENT :
+				  FLIPCALL_END_SHUTDOWN_SERVER);
+		return 0;
+	case FLIPCALL_IOC_INFO:
+		return flipcall_ep_info(ep, (void __user *)arg);
+	}
+	return -ENOTTY;
+}
+
+static int flipcall_ep_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct flipcall_endpoint *ep = file->private_data;
+	struct flipcall_conn *conn = ep->conn;
+	unsigned long nr_pages = conn->window.nr_pages;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (vma->vm_pgoff >= nr_pages || vma_pages(vma) > nr_pages - vma->vm_pgoff)
+		return -EINVAL;
+
+	/* No mprotect(PROT_EXEC) later, no mremap() growing past the window. */
+	vma->vm_flags &= ~VM_MAYEXEC;
+	vma->vm_flags |= VM_DONTEXPAND;
+	vma->vm_ops = &flipcall_vm_ops;
+	vma->vm_private_data = conn;
+	flipcall_conn_get(conn);
+	return 0;
+}
+
+static __poll_t flipcall_ep_poll(struct file *file, poll_table *wait)
+{
+	struct flipcall_endpoint *ep = file->private_data;
+
+	poll_wait(file, &ep->wq, wait);
+	return flipcall_poll_mask(atomic_read_acquire(&ep->conn->state),
+				  ep->side);
+}
+
+static const char *flipcall_state_name(u32 cs)
+{
+	switch (flipcall_end_errno(flipcall_cs_end(cs))) {
+	case -ESHUTDOWN:
+		return "shutdown";
+	case -ECONNRESET:
+		return "peer-gone";
+	}
+	return flipcall_cs_active(cs) == FLIPCALL_SIDE_CLIENT ?
+	       "client-active" : "server-active";
+}
+
+static const char *const flipcall_end_names[] = {
+	[FLIPCALL_END_NONE]		= "none",
+	[FLIPCALL_END_SHUTDOWN_CLIENT]	= "shutdown-client",
+	[FLIPCALL_END_SHUTDOWN_SERVER]	= "shutdown-server",
+	[FLIPCALL_END_CLIENT_GONE]	= "client-gone",
+	[FLIPCALL_END_SERVER_GONE]	= "server-gone",
+};
+
+static void flipcall_ep_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct flipcall_endpoint *ep = file->private_data;
+	struct flipcall_conn *conn = ep->conn;
+	u32 cs = atomic_read(&conn->state);
+
+	seq_printf(m, "flipcall-conn:\t%llu\n", conn->id);
+	seq_printf(m, "flipcall-side:\t%s\n",
+		   ep->side == FLIPCALL_SIDE_CLIENT ? "client" : "server");
+	seq_printf(m, "flipcall-window-len:\t%llu\n",
+		   flipcall_window_len(&conn->window));
+	seq_printf(m, "flipcall-state:\t%s\n", flipcall_state_name(cs));
+	seq_printf(m, "flipcall-end:\t%s\n",
+		   flipcall_end_names[flipcall_cs_end(cs)]);
+	seq_printf(m, "flipcall-handoffs:\t%llu\n",
+		   READ_ONCE(ep->stats.handoffs));
+	seq_printf(m, "flipcall-sleeps:\t%llu\n", READ_ONCE(ep->stats.sleeps));
+	seq_printf(m, "flipcall-spin-hits:\t%llu\n",
+		   READ_ONCE(ep->stats.spin_hits));
+	seq_printf(m, "flipcall-wakes:\t%llu\n", READ_ONCE(ep->stats.wakes));
+	seq_printf(m, "flipcall-wakes-same-cpu:\t%llu\n",
+		   READ_ONCE(ep->stats.wakes_same_cpu));
+}
+
+/*
+ * The last reference to this side is gone (close, exit, or the last
+ * SCM_RIGHTS copy dropped): nobody is inside an ioctl on it, and the peer
+ * must not wait for it any longer.
+ */
+static int flipcall_ep_release(struct inode *inode, struct file *file)
+{
+	struct flipcall_endpoint *ep = file->private_data;
+
+	flipcall_conn_end(ep->conn, ep->side == FLIPCALL_SIDE_CLIENT ?
+			  FLIPCALL_END_CLIENT_GONE : FLIPCALL_END_SERVER_GONE);
+	flipcall_conn_put(ep->conn);
+	return 0;
+}
+
+static const struct file_operations flipcall_ep_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= flipcall_ep_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= flipcall_ep_mmap,
+	.poll		= flipcall_ep_poll,
+	.show_fdinfo	= flipcall_ep_show_fdinfo,
+	.release	= flipcall_ep_release,
+};
+
+/* A new file for @side of @conn, holding its own reference on @conn. */
+struct file *flipcall_endpoint_file(struct flipcall_conn *conn, u32 side)
+{
+	struct file *file;
+
+	file = anon_inode_getfile("[flipcall]", &flipcall_ep_fops,
+				  &conn->ep[side], O_RDWR);
+	if (!IS_ERR(file))
+		flipcall_conn_get(conn);
+	return file;
+}

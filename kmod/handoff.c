@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hand-off: one atomic state word per connection decides who holds
+ * control; a pass is a single cmpxchg followed by a synchronous wake-up of
+ * the peer. Every decision is a pure function of the state word and the
+ * endpoint's phase (the first half of this file), so KUnit covers each
+ * transition; the second half applies those decisions.
+ */
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+
+#include "flipcall.h"
+
+bool flipcall_op_side_ok(u32 op, u32 side)
+{
+	switch (op) {
+	case FLIPCALL_OP_CONNECT:
+		return side == FLIPCALL_SIDE_CLIENT;
+	case FLIPCALL_OP_RECV_FIRST:
+		return side == FLIPCALL_SIDE_SERVER;
+	case FLIPCALL_OP_SEND_RECV:
+	case FLIPCALL_OP_SEND_LAST:
+		return true;
+	}
+	return false;
+}
+
+/* The argument checks of HANDOFF, in Documentation/uapi.rst's order. */
+int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side,
+			   u64 capacity)
+{
+	if (arg->op < FLIPCALL_OP_CONNECT || arg->op > FLIPCALL_OP_SEND_LAST)
+		return -EINVAL;
+	if (arg->flags & ~FLIPCALL_HANDOFF_FLAGS)
+		return -EINVAL;
+	if (arg->reserved)
+		return -EINVAL;
+	if (!flipcall_op_side_ok(arg->op, side))
+		return -EINVAL;
+	if (arg->op == FLIPCALL_OP_RECV_FIRST && arg->send_len)
+		return -EINVAL;
+	if (arg->send_len > capacity)
+		return -EMSGSIZE;
+	return 0;
+}
+
+int flipcall_end_errno(u32 reason)
+{
+	switch (reason) {
+	case FLIPCALL_END_NONE:
+		return 0;
+	case FLIPCALL_END_SHUTDOWN_CLIENT:
+	case FLIPCALL_END_SHUTDOWN_SERVER:
+		return -ESHUTDOWN;
+	}
+	return -ECONNRESET;
+}
+
+static struct flipcall_step flipcall_step_error(int err, u32 phase)
+{
+	return (struct flipcall_step){ .err = err, .next_phase = phase };
+}
+
+/*
+ * Decide what HANDOFF @op does on endpoint @side in @phase with @pending_op
+ * (0 if none) while the connection is in state @cs. Checks run in the order
+ * of Documentation/uapi.rst: ending, then turn.
+ */
+struct flipcall_step flipcall_handoff_step(u32 cs, u32 side, u32 phase,
+					   u32 pending_op, u32 op)
+{
+	u32 reason = flipcall_cs_end(cs);
+	bool holds_control = flipcall_cs_active(cs) == side;
+	struct flipcall_step step = { .next_phase = FLIPCALL_PHASE_OPEN };
+
+	if (!flipcall_op_side_ok(op, side))
+		return flipcall_step_error(-EINVAL, phase);
+
+	if (pending_op) {
+		/*
+		 * The pass already happened; only the wait is resumed. Control
+		 * that came back before the connection ended still completes
+		 * it, so an ending never swallows the peer's last datagram.
+		 */
+		if (reason && !(op == pending_op && holds_control))
+			return flipcall_step_error(flipcall_end_errno(reason),
+						   phase);
+		if (op != pending_op)
+			return flipcall_step_error(-EPROTO, phase);
+		step.wait = true;
+		return step;
+	}
+
+	if (reason)
+		return flipcall_step_error(flipcall_end_errno(reason), phase);
+
+	switch (op) {
+	case FLIPCALL_OP_CONNECT:
+		step.pass = true;
+		step.wait = true;
+		if (phase != FLIPCALL_PHASE_NEW || !holds_control)
+			return flipcall_step_error(-EPROTO, phase);
+		break;
+	case FLIPCALL_OP_RECV_FIRST:
+		step.wait = true;
+		if (phase != FLIPCALL_PHASE_NEW)
+			return flipcall_step_error(-EPROTO, phase);
+		break;
+	case FLIPCALL_OP_SEND_RECV:
+		step.pass = true;
+		step.wait = true;
+		if (phase != FLIPCALL_PHASE_OPEN || !holds_control)
+			return flipcall_step_error(-EPROTO, phase);
+		break;
+	case FLIPCALL_OP_SEND_LAST:
+		step.pass = true;
+		step.next_phase = FLIPCALL_PHASE_DONE;
+		if (phase != FLIPCALL_PHASE_OPEN || !holds_control)
+			return flipcall_step_error(-EPROTO, phase);
+		break;
+	}
+	return step;
+}
+
+/* 0 once control is back, the ending's errno, or -EAGAIN: keep waiting. */
+int flipcall_wait_result(u32 cs, u32 side)
+{
+	if (flipcall_cs_active(cs) == side)
+		return 0;
+	if (flipcall_cs_end(cs))
+		return flipcall_end_errno(flipcall_cs_end(cs));
+	return -EAGAIN;
+}
+
+/* The state after an ending for @reason; the first ending wins. */
+u32 flipcall_cs_ended(u32 cs, u32 reason)
+{
+	if (flipcall_cs_end(cs))
+		return cs;
+	return cs | (reason << FLIPCALL_CS_END_SHIFT);
+}
+
+__poll_t flipcall_poll_mask(u32 cs, u32 side)
+{
+	u32 reason = flipcall_cs_end(cs);
+	__poll_t mask = 0;
+
+	if (flipcall_cs_active(cs) == side)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (reason)
+		mask |= EPOLLHUP;
+	if (reason == FLIPCALL_END_CLIENT_GONE ||
+	    reason == FLIPCALL_END_SERVER_GONE)
+		mask |= EPOLLERR;
+	return mask;
+}
+
+/* The FLIPCALL_STATE_* that INFO and the window header report. */
+u32 flipcall_info_state(u32 cs)
+{
+	if (flipcall_cs_end(cs))
+		return FLIPCALL_STATE_SHUTDOWN;
+	return flipcall_cs_active(cs);
+}
+
+/*
+ * Hand control to the peer. The length and the header are written before
+ * the cmpxchg that publishes them (fully ordered); the receiver reads them
+ * after an acquire load of the state. Only the side holding control passes
+ * and only its busy-bit holder runs here, so the cmpxchg can fail only
+ * because the connection ended meanwhile.
+ */
+static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
+{
+	struct flipcall_conn *conn = ep->conn;
+	struct flipcall_endpoint *peer = &conn->ep[!ep->side];
+	struct flipcall_packet_header *hdr = flipcall_window_header(&conn->window);
+	int cs = ep->side;
+
+	WRITE_ONCE(conn->data_len[peer->side], len);
+	WRITE_ONCE(hdr->data_len, len);
+	WRITE_ONCE(hdr->state, peer->side);
+	WRITE_ONCE(ep->waker_cpu, raw_smp_processor_id());
+	if (!atomic_try_cmpxchg(&conn->state, &cs, peer->side)) {
+		/* Undo the header write racing with the ending's. */
+		WRITE_ONCE(hdr->state, FLIPCALL_STATE_SHUTDOWN);
+		return flipcall_end_errno(flipcall_cs_end(cs));
+	}
+	flipcall_stat_inc(&ep->stats.handoffs);
+
+	if (!wq_has_sleeper(&peer->wq))
+		return 0;
+	flipcall_stat_inc(&ep->stats.wakes);
+	/*
+	 * The sync hint tells the scheduler this task is about to sleep, so
+	 * the peer tends to run on this CPU instead of waking another one.
+	 */
+	if (will_wait)
+		wake_up_interruptible_sync_poll(&peer->wq, EPOLLIN | EPOLLRDNORM);
+	else
+		wake_up_interruptible_poll(&peer->wq, EPOLLIN | EPOLLRDNORM);
+	return 0;
+}
+
+static int flipcall_poll_state(struct flipcall_endpoint *ep)
+{
+	return flipcall_wait_result(atomic_read_acquire(&ep->conn->state),
+				    ep->side);
+}
+
+/* Bounded busy-wait: worth it only while nobody else wants this CPU. */
+static int flipcall_spin(struct flipcall_endpoint *ep)
+{
+	u64 deadline = local_clock() + ep->conn->spin_ns;
+	int ret;
+
+	do {
+		ret = flipcall_poll_state(ep);
+		if (ret != -EAGAIN)
+			return ret;
+		cpu_relax();
+	} while (!need_resched() && !signal_pending(current) &&
+		 local_clock() < deadline);
+	return -EAGAIN;
+}
+
+static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
+{
+	struct flipcall_endpoint *peer = &ep->conn->ep[!ep->side];
+	DEFINE_WAIT(wait);
+	bool slept = false;
+	int ret;
+
+	ret = flipcall_poll_state(ep);
+	if (ret != -EAGAIN || nonblock)
+		return ret;
+
+	if (ep->conn->spin_ns) {
+		ret = flipcall_spin(ep);
+		if (ret != -EAGAIN) {
+			flipcall_stat_inc(&ep->stats.spin_hits);
+			return ret;
+		}
+	}
+
+	for (;;) {
+		prepare_to_wait(&ep->wq, &wait, TASK_INTERRUPTIBLE);
+		ret = flipcall_poll_state(ep);
+		if (ret != -EAGAIN)
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		schedule();
+		slept = true;
+	}
+	finish_wait(&ep->wq, &wait);
+
+	if (slept) {
+		flipcall_stat_inc(&ep->stats.sleeps);
+		if (!ret && raw_smp_processor_id() == READ_ONCE(peer->waker_cpu))
+			flipcall_stat_inc(&peer->stats.wakes_same_cpu);
+	}
+	return ret;
+}
+
+/*
+ * FLIPCALL_IOC_HANDOFF after the copy-in. On success @arg->recv_len holds
+ * the peer's datagram length. -ERESTARTSYS and -EAGAIN leave the endpoint
+ * pending, so repeating the same op resumes the wait without a second pass.
+ */
+int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg)
+{
+	struct flipcall_conn *conn = ep->conn;
+	struct flipcall_step step;
+	int ret;
+
+	ret = flipcall_handoff_check(arg, ep->side,
+				     flipcall_window_capacity(&conn->window));
+	if (ret)
+		return ret;
+	if (test_and_set_bit_lock(FLIPCALL_EP_BUSY, &ep->flags))
+		return -EBUSY;
+
+	step = flipcall_handoff_step(atomic_read_acquire(&conn->state),
+				     ep->side, ep->phase, ep->pending_op,
+				     arg->op);
+	ret = step.err;
+	if (ret)
+		goto unlock;
+
+	if (step.pass) {
+		ret = flipcall_pass(ep, arg->send_len, step.wait);
+		if (ret)
+			goto unlock;
+	}
+	arg->recv_len = 0;
+	if (step.wait) {
+		ep->pending_op = arg->op;
+		ret = flipcall_wait(ep, arg->flags & FLIPCALL_HANDOFF_NONBLOCK);
+		if (ret == -ERESTARTSYS || ret == -EAGAIN)
+			goto unlock;
+		ep->pending_op = 0;
+		if (ret)
+			goto unlock;
+		arg->recv_len = READ_ONCE(conn->data_len[ep->side]);
+	}
+	ep->phase = step.next_phase;
+unlock:
+	clear_bit_unlock(FLIPCALL_EP_BUSY, &ep->flags);
+	return ret;
+}
+
+/*
+ * End the connection for @reason and wake every waiter and poller on both
+ * sides. Returns false if it had already ended: the first ending wins.
+ */
+bool flipcall_conn_end(struct flipcall_conn *conn, u32 reason)
+{
+	int cs = atomic_read(&conn->state);
+	u32 ended, side;
+
+	do {
+		if (flipcall_cs_end(cs))
+			return false;
+		ended = flipcall_cs_ended(cs, reason);
+	} while (!atomic_try_cmpxchg(&conn->state, &cs, ended));
+
+	WRITE_ONCE(flipcall_window_header(&conn->window)->state,
+		   FLIPCALL_STATE_SHUTDOWN);
+	for (side = FLIPCALL_SIDE_CLIENT; side <= FLIPCALL_SIDE_SERVER; side++)
+		wake_up_interruptible_poll(&conn->ep[side].wq,
+					   flipcall_poll_mask(ended, side));
+	return true;
+}
