@@ -38,20 +38,25 @@ static int ioctl_setup(const struct mechanism *m, struct mech_state *st)
 	return err;
 }
 
-static int ioctl_open_side(const struct mechanism *m, struct mech_state *st)
+/* Map a window; the payload goes where the datagram starts. */
+static int map_window(struct mech_state *st, int fd)
 {
-	void *w;
+	void *w = mmap(NULL, WINDOW_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
 
-	(void)m;
-	close(st->fds[!st->side]);
-	w = mmap(NULL, WINDOW_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 st->fds[st->side], 0);
 	if (w == MAP_FAILED)
 		return -errno;
 	st->shared = w;
 	st->shared_len = WINDOW_LEN;
 	st->buf = st->shared + FLIPCALL_PACKET_HEADER_BYTES;
 	return 0;
+}
+
+static int ioctl_open_side(const struct mechanism *m, struct mech_state *st)
+{
+	(void)m;
+	close(st->fds[!st->side]);
+	return map_window(st, st->fds[st->side]);
 }
 
 static int handoff(struct mech_state *st, unsigned int op, uint32_t len)
@@ -103,20 +108,15 @@ static void unmap_and_close(struct mech_state *st)
 
 static int futex_setup(const struct mechanism *m, struct mech_state *st)
 {
-	int fd = memfd_create("bench-futex", MFD_CLOEXEC);
-	void *w;
+	int fd = memfd_create("bench-futex", MFD_CLOEXEC), err;
 
 	(void)m;
 	if (fd < 0 || ftruncate(fd, WINDOW_LEN) < 0)
 		return -errno;
-	w = mmap(NULL, WINDOW_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* Mapped before fork: both processes share this mapping. */
+	err = map_window(st, fd);
 	close(fd);
-	if (w == MAP_FAILED)
-		return -errno;
-	st->shared = w;
-	st->shared_len = WINDOW_LEN;
-	st->buf = st->shared + FLIPCALL_PACKET_HEADER_BYTES;
-	return 0;
+	return err;
 }
 
 static int futex_open_side(const struct mechanism *m, struct mech_state *st)

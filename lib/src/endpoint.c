@@ -271,19 +271,25 @@ static int run_step(struct flipcall_endpoint *ep, unsigned int op,
 	return ret;
 }
 
-/* Go decodes the handshake into struct{}: any JSON object will do. */
-static int handshake_valid(const struct flipcall_endpoint *ep, int len)
+/*
+ * Go decodes the handshake into struct{}: any JSON object will do. ret is
+ * the handshake step's result; a bad handshake ends the endpoint.
+ */
+static int check_handshake(struct flipcall_endpoint *ep, int ret)
 {
 	const unsigned char *data = ep->window + FLIPCALL_HEADER_BYTES;
 	int i;
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < ret; i++) {
 		if (data[i] == '{')
-			return 1;
-		if (!strchr(" \t\r\n", data[i]))
 			return 0;
+		if (!strchr(" \t\r\n", data[i]))
+			break;
 	}
-	return 0;
+	if (ret < 0)
+		return ret;
+	ep->phase = EP_DONE;
+	return -EPROTO;
 }
 
 static void write_handshake(struct flipcall_endpoint *ep)
@@ -314,13 +320,7 @@ FLIPCALL_EXPORT int flipcall_endpoint_connect(struct flipcall_endpoint *ep)
 		return -EMSGSIZE;
 	write_handshake(ep);
 	ret = run_step(ep, FLIPCALL_OP_CONNECT, HANDSHAKE_LEN, EP_OPEN);
-	if (ret < 0)
-		return ret;
-	if (!handshake_valid(ep, ret)) {
-		ep->phase = EP_DONE;
-		return -EPROTO;
-	}
-	return 0;
+	return check_handshake(ep, ret);
 }
 
 FLIPCALL_EXPORT int flipcall_endpoint_recv_first(struct flipcall_endpoint *ep)
@@ -331,39 +331,38 @@ FLIPCALL_EXPORT int flipcall_endpoint_recv_first(struct flipcall_endpoint *ep)
 		return ret;
 	if (ep->data_cap < HANDSHAKE_LEN)
 		return -EMSGSIZE;
-	ret = run_step(ep, FLIPCALL_OP_RECV_FIRST, 0, EP_OPEN);
-	if (ret < 0)
+	ret = check_handshake(ep, run_step(ep, FLIPCALL_OP_RECV_FIRST, 0,
+					    EP_OPEN));
+	if (ret)
 		return ret;
-	if (!handshake_valid(ep, ret)) {
-		ep->phase = EP_DONE;
-		return -EPROTO;
-	}
 	write_handshake(ep);
 	return run_step(ep, FLIPCALL_OP_SEND_RECV, HANDSHAKE_LEN, EP_OPEN);
+}
+
+/* A data hand-off on an open endpoint: send_recv or send_last. */
+static int send_step(struct flipcall_endpoint *ep, unsigned int op,
+		     uint32_t len, enum ep_phase next_phase)
+{
+	int ret = check_call(ep, -1, EP_OPEN);
+
+	if (ret)
+		return ret;
+	if (len > ep->data_cap)
+		return -EMSGSIZE;
+	return run_step(ep, op, len, next_phase);
 }
 
 FLIPCALL_EXPORT int flipcall_endpoint_send_recv(struct flipcall_endpoint *ep,
 						uint32_t len)
 {
-	int ret = check_call(ep, -1, EP_OPEN);
-
-	if (ret)
-		return ret;
-	if (len > ep->data_cap)
-		return -EMSGSIZE;
-	return run_step(ep, FLIPCALL_OP_SEND_RECV, len, EP_OPEN);
+	return send_step(ep, FLIPCALL_OP_SEND_RECV, len, EP_OPEN);
 }
 
 FLIPCALL_EXPORT int flipcall_endpoint_send_last(struct flipcall_endpoint *ep,
 						uint32_t len)
 {
-	int ret = check_call(ep, -1, EP_OPEN);
+	int ret = send_step(ep, FLIPCALL_OP_SEND_LAST, len, EP_DONE);
 
-	if (ret)
-		return ret;
-	if (len > ep->data_cap)
-		return -EMSGSIZE;
-	ret = run_step(ep, FLIPCALL_OP_SEND_LAST, len, EP_DONE);
 	return ret < 0 ? ret : 0;
 }
 

@@ -35,6 +35,28 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* A futex window, our endpoint on one side and a raw view for the peer. */
+static int rig_open(struct flipcall_window_allocator **a,
+		    struct flipcall_window *w, struct raw_peer *go,
+		    struct flipcall_endpoint **ep, int side)
+{
+	int err = flipcall_window_allocator_create(a);
+
+	if (!err)
+		err = flipcall_window_allocator_alloc(*a, 4096, w);
+	if (!err)
+		err = raw_open(go, w);
+	return err ? err : flipcall_endpoint_init(ep, side, w, NULL);
+}
+
+static void rig_close(struct flipcall_window_allocator *a,
+		      struct raw_peer *go, struct flipcall_endpoint *ep)
+{
+	flipcall_endpoint_destroy(ep);
+	raw_close(go);
+	flipcall_window_allocator_destroy(a);
+}
+
 /* Our client against a hand-driven Go server. */
 TEST(wire_client_handshake_and_exchange)
 {
@@ -46,11 +68,7 @@ TEST(wire_client_handshake_and_exchange)
 	struct call c;
 
 	FUTEX_ONLY();
-	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
-	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
-	ASSERT_EQ(0, raw_open(&go, &w));
-	ASSERT_EQ(0, flipcall_endpoint_init(&client, FLIPCALL_SIDE_CLIENT,
-					    &w, NULL));
+	ASSERT_EQ(0, rig_open(&a, &w, &go, &client, FLIPCALL_SIDE_CLIENT));
 
 	ASSERT_EQ(0, call_start(&c, client, CALL_CONNECT, 0));
 	raw_wait_for(&go, FLIPCALL_STATE_SERVER_ACTIVE);
@@ -74,9 +92,7 @@ TEST(wire_client_handshake_and_exchange)
 	/* Shutdown is the state word set to 2. */
 	EXPECT_EQ(0, flipcall_endpoint_shutdown(client));
 	EXPECT_EQ(FLIPCALL_STATE_SHUTDOWN, *raw_state(&go));
-	flipcall_endpoint_destroy(client);
-	raw_close(&go);
-	flipcall_window_allocator_destroy(a);
+	rig_close(a, &go, client);
 }
 
 /* Our server against a hand-driven Go client. */
@@ -90,11 +106,7 @@ TEST(wire_server_handshake_and_exchange)
 	uint32_t expect = FLIPCALL_STATE_CLIENT_ACTIVE;
 
 	FUTEX_ONLY();
-	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
-	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
-	ASSERT_EQ(0, raw_open(&go, &w));
-	ASSERT_EQ(0, flipcall_endpoint_init(&server, FLIPCALL_SIDE_SERVER,
-					    &w, NULL));
+	ASSERT_EQ(0, rig_open(&a, &w, &go, &server, FLIPCALL_SIDE_SERVER));
 	ASSERT_EQ(0, call_start(&s, server, CALL_RECV_FIRST, 0));
 
 	/* Go's Connect: "{}\n", CAS 0 -> 1, wake, wait for 0. */
@@ -122,9 +134,7 @@ TEST(wire_server_handshake_and_exchange)
 	/* Go's Shutdown while the server waits: store 2, wake. */
 	raw_hand_over(&go, 5, FLIPCALL_STATE_SHUTDOWN);
 	EXPECT_EQ(-ESHUTDOWN, call_join(&s));
-	flipcall_endpoint_destroy(server);
-	raw_close(&go);
-	flipcall_window_allocator_destroy(a);
+	rig_close(a, &go, server);
 }
 
 /* A raw server answering the handshake with (len, state, bytes). */
@@ -138,10 +148,7 @@ static int client_vs_reply(uint32_t len, uint32_t state, const char *bytes,
 	struct call c;
 	int ret;
 
-	if (flipcall_window_allocator_create(&a) ||
-	    flipcall_window_allocator_alloc(a, 4096, &w) || raw_open(&go, &w))
-		return INT_MIN;
-	if (flipcall_endpoint_init(&client, FLIPCALL_SIDE_CLIENT, &w, NULL))
+	if (rig_open(&a, &w, &go, &client, FLIPCALL_SIDE_CLIENT))
 		return INT_MIN;
 	call_start(&c, client, CALL_CONNECT, 0);
 	raw_wait_for(&go, FLIPCALL_STATE_SERVER_ACTIVE);
@@ -159,9 +166,7 @@ static int client_vs_reply(uint32_t len, uint32_t state, const char *bytes,
 	if (flipcall_endpoint_shutdown(client) ||
 	    *raw_state(&go) != FLIPCALL_STATE_SHUTDOWN)
 		ret = INT_MIN + 2;
-	flipcall_endpoint_destroy(client);
-	raw_close(&go);
-	flipcall_window_allocator_destroy(a);
+	rig_close(a, &go, client);
 	return ret;
 }
 
@@ -201,19 +206,13 @@ TEST(hostile_client_handshake)
 	struct call s;
 
 	FUTEX_ONLY();
-	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
-	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
-	ASSERT_EQ(0, raw_open(&go, &w));
-	ASSERT_EQ(0, flipcall_endpoint_init(&server, FLIPCALL_SIDE_SERVER,
-					    &w, NULL));
+	ASSERT_EQ(0, rig_open(&a, &w, &go, &server, FLIPCALL_SIDE_SERVER));
 	ASSERT_EQ(0, call_start(&s, server, CALL_RECV_FIRST, 0));
 	memcpy(raw_data(&go), "[]\n", 3);
 	raw_hand_over(&go, 3, FLIPCALL_STATE_SERVER_ACTIVE);
 	EXPECT_EQ(-EPROTO, call_join(&s));
 	EXPECT_EQ(0, flipcall_endpoint_shutdown(server));
-	flipcall_endpoint_destroy(server);
-	raw_close(&go);
-	flipcall_window_allocator_destroy(a);
+	rig_close(a, &go, server);
 }
 
 /* A state the peer scribbled before our CAS fails the hand-off. */
@@ -225,17 +224,11 @@ TEST(hostile_state_before_send)
 	struct raw_peer go;
 
 	FUTEX_ONLY();
-	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
-	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
-	ASSERT_EQ(0, raw_open(&go, &w));
-	ASSERT_EQ(0, flipcall_endpoint_init(&client, FLIPCALL_SIDE_CLIENT,
-					    &w, NULL));
+	ASSERT_EQ(0, rig_open(&a, &w, &go, &client, FLIPCALL_SIDE_CLIENT));
 	*raw_state(&go) = 0x41414141;
 	EXPECT_EQ(-EPROTO, flipcall_endpoint_connect(client));
 	EXPECT_EQ(0, flipcall_endpoint_shutdown(client));
-	flipcall_endpoint_destroy(client);
-	raw_close(&go);
-	flipcall_window_allocator_destroy(a);
+	rig_close(a, &go, client);
 }
 
 /* A peer that never answers: the timeout ends the wait, shutdown works. */
