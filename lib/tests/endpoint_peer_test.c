@@ -369,4 +369,61 @@ TEST(hostile_scribbling_peer)
 	flipcall_window_allocator_destroy(a);
 }
 
+/*
+ * Device transport: the kernel owns the state and lengths, so a peer
+ * thread hammering the header (state and length words) changes nothing,
+ * with or without the spin that reads the state word as a hint.
+ */
+static void *scribble_header(void *arg)
+{
+	volatile uint32_t *hdr = arg;
+	uint32_t x = 1;
+
+	while (hdr[2] != 0x5a5a5a5a) {	/* reserved word: the stop sign */
+		x = x * 1103515245U + 12345U;
+		hdr[x % 2] = x;
+	}
+	return NULL;
+}
+
+static void device_scribbled_echo(struct __test_metadata *_metadata,
+				  uint32_t spin_ns)
+{
+	struct flipcall_endpoint_options o;
+	struct echo_server e;
+	pthread_t scribbler;
+	unsigned char *hdr;
+	struct pair p;
+	int i;
+
+	if (!test_on_device() || !device_present())
+		SKIP(return, "device transport only");
+	flipcall_endpoint_options_init(&o);
+	o.spin_ns = spin_ns;
+	ASSERT_EQ(0, pair_open_opts(&p, 4096, &o));
+	hdr = (unsigned char *)flipcall_endpoint_data(p.server) -
+	      FLIPCALL_HEADER_BYTES;
+	ASSERT_EQ(0, echo_start(&e, p.server));
+	ASSERT_EQ(0, pthread_create(&scribbler, NULL, scribble_header, hdr));
+	ASSERT_EQ(0, flipcall_endpoint_connect(p.client));
+	for (i = 0; i < 300; i++)
+		ASSERT_EQ(0, echo_check(p.client, (uint32_t)(i * 13) % 4081,
+					(unsigned char)i));
+	((volatile uint32_t *)hdr)[2] = 0x5a5a5a5a;
+	pthread_join(scribbler, NULL);
+	ASSERT_EQ(0, flipcall_endpoint_shutdown(p.client));
+	EXPECT_EQ(-ESHUTDOWN, echo_join(&e));
+	pair_close(&p);
+}
+
+TEST(device_ignores_header_scribbles)
+{
+	device_scribbled_echo(_metadata, 0);
+}
+
+TEST(device_spin_ignores_header_scribbles)
+{
+	device_scribbled_echo(_metadata, 50 * 1000);
+}
+
 TEST_HARNESS_MAIN
