@@ -7,7 +7,9 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "endpoint_util.h"
 #include "kselftest_harness.h"
@@ -80,6 +82,43 @@ TEST(allocator_invalid)
 	EXPECT_EQ(-EINVAL, flipcall_window_allocator_fd(NULL));
 	flipcall_window_allocator_destroy(a);
 	flipcall_window_allocator_destroy(NULL);
+}
+
+/* Growing the memfd can fail; the error comes back, nothing half-done. */
+TEST(allocator_growth_failure)
+{
+	struct rlimit lim = { .rlim_cur = 8192, .rlim_max = 8192 };
+	struct flipcall_window_allocator *a;
+	struct flipcall_window w;
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &lim) ||
+		    flipcall_window_allocator_create(&a) ||
+		    flipcall_window_allocator_alloc(a, 4096, &w))
+			_exit(2);
+		if (flipcall_window_allocator_alloc(a, 16384, &w) != -EFBIG)
+			_exit(3);
+		/* The failed window was not handed out: the next fits. */
+		if (flipcall_window_allocator_alloc(a, 4096, &w) ||
+		    w.offset != 4096)
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(device_create_without_module)
+{
+	struct flipcall_window c, s;
+
+	if (device_present())
+		SKIP(return, "the module is loaded");
+	EXPECT_EQ(-ENOENT, flipcall_device_create(4096, 0, 0, &c, &s));
 }
 
 TEST(device_create_invalid)
