@@ -43,6 +43,7 @@ static void client_server(struct __test_metadata *_metadata, char *mode)
 	int pipefd[2], sink, status, i;
 	pid_t server, client;
 	struct stat st;
+	size_t len;
 	ssize_t n;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
@@ -57,8 +58,12 @@ static void client_server(struct __test_metadata *_metadata, char *mode)
 	client = spawn(example_client_main, client_argv, pipefd[1]);
 	ASSERT_GT(client, 0);
 	close(pipefd[1]);
-	n = read(pipefd[0], out, sizeof(out) - 1);
-	out[n > 0 ? n : 0] = 0;
+	for (len = 0; len < sizeof(out) - 1; len += (size_t)n) {
+		n = read(pipefd[0], out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			break;
+	}
+	out[len] = 0;
 	ASSERT_EQ(client, waitpid(client, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	ASSERT_EQ(server, waitpid(server, &status, 0));
