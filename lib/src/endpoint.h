@@ -48,6 +48,9 @@ struct flipcall_endpoint {
 	uint32_t shutdown_requested;	/* atomic, makes shutdown idempotent */
 	struct flipcall_endpoint_options opts;
 	struct flipcall_endpoint_stats stats;
+	uint32_t spin_misses;		/* spins in a row that timed out */
+	uint32_t spin_backoff;		/* waits to skip after the next miss */
+	uint32_t spin_skip;		/* waits left that will not spin */
 };
 
 extern const struct ep_transport ep_futex_transport;
@@ -70,6 +73,14 @@ static inline int ep_shutdown_locally(const struct flipcall_endpoint *ep)
 
 /* Nanoseconds on CLOCK_MONOTONIC, for spin and timeout budgets. */
 uint64_t ep_now_ns(void);
+/* Whether this wait should spin (spinning is on and not backing off). */
+int ep_spin_due(struct flipcall_endpoint *ep);
+/*
+ * Busy-poll ready(ep) for up to opts.spin_ns: its first non-zero result,
+ * or 0 if the budget ran out. Call only when ep_spin_due() said so.
+ */
+int ep_spin(struct flipcall_endpoint *ep,
+	    int (*ready)(const struct flipcall_endpoint *ep));
 /* 1 if opts->peer_fd says the peer is gone, else 0. */
 int ep_peer_gone(const struct flipcall_endpoint *ep);
 

@@ -16,8 +16,6 @@
 
 #include "endpoint.h"
 
-#define SPIN_CLOCK_CHECK_EVERY	64
-
 static int handoff_ioctl(struct flipcall_endpoint *ep, unsigned int op,
 			 unsigned int flags, uint32_t send_len)
 {
@@ -38,20 +36,6 @@ static int state_hint_ready(const struct flipcall_endpoint *ep)
 	uint32_t state = __atomic_load_n(ep_state_word(ep), __ATOMIC_ACQUIRE);
 
 	return state != ep->inactive_state || ep_shutdown_locally(ep);
-}
-
-static int spin_on_hint(struct flipcall_endpoint *ep)
-{
-	uint64_t deadline = ep_now_ns() + ep->opts.spin_ns;
-	unsigned int i;
-
-	for (i = 1;; i++) {
-		if (state_hint_ready(ep))
-			return 1;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		if (i % SPIN_CLOCK_CHECK_EVERY == 0 && ep_now_ns() >= deadline)
-			return 0;
-	}
 }
 
 /* Sleep in poll until the endpoint is readable, hung up or out of time. */
@@ -85,20 +69,19 @@ static int poll_until_ready(struct flipcall_endpoint *ep)
 static int device_handoff(struct flipcall_endpoint *ep, unsigned int op,
 			  uint32_t send_len)
 {
-	int ret, waits_differently;
+	int ret, spin = 0;
 
-	waits_differently = op != FLIPCALL_OP_SEND_LAST &&
-			    (ep->opts.spin_ns || ep->opts.timeout_ms);
 	if (op != FLIPCALL_OP_RECV_FIRST)
 		ep->stats.handoffs++;
-	if (waits_differently) {
+	if (op != FLIPCALL_OP_SEND_LAST)
+		spin = ep_spin_due(ep);
+	if (spin || (op != FLIPCALL_OP_SEND_LAST && ep->opts.timeout_ms)) {
 		ret = handoff_ioctl(ep, op, FLIPCALL_HANDOFF_NONBLOCK,
 				    send_len);
 		if (ret != -EAGAIN)
 			return ret;
-		if (ep->opts.spin_ns && spin_on_hint(ep)) {
-			ep->stats.spin_hits++;
-		} else if (ep->opts.timeout_ms) {
+		if (!(spin && ep_spin(ep, state_hint_ready)) &&
+		    ep->opts.timeout_ms) {
 			ret = poll_until_ready(ep);
 			if (ret)
 				return ret;

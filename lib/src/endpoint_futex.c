@@ -20,7 +20,6 @@
 #include "endpoint.h"
 
 #define DEFAULT_LIVENESS_INTERVAL_MS	100
-#define SPIN_CLOCK_CHECK_EVERY		64
 
 static long futex(uint32_t *word, int op, uint32_t val,
 		  const struct timespec *timeout)
@@ -45,15 +44,6 @@ static int set_peer_active(struct flipcall_endpoint *ep)
 	return expected == FLIPCALL_STATE_SHUTDOWN ? -ESHUTDOWN : -EPROTO;
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 /* 1: our turn; 0: still the peer's; negative: shutdown or garbage. */
 static int classify_state(const struct flipcall_endpoint *ep, uint32_t state)
 {
@@ -64,21 +54,10 @@ static int classify_state(const struct flipcall_endpoint *ep, uint32_t state)
 	return state == FLIPCALL_STATE_SHUTDOWN ? -ESHUTDOWN : -EPROTO;
 }
 
-static int spin_until_active(struct flipcall_endpoint *ep)
+static int futex_ready(const struct flipcall_endpoint *ep)
 {
-	uint64_t deadline = ep_now_ns() + ep->opts.spin_ns;
-	unsigned int i;
-	int ret;
-
-	for (i = 1;; i++) {
-		ret = classify_state(ep, __atomic_load_n(ep_state_word(ep),
-							 __ATOMIC_ACQUIRE));
-		if (ret)
-			return ret;
-		cpu_relax();
-		if (i % SPIN_CLOCK_CHECK_EVERY == 0 && ep_now_ns() >= deadline)
-			return 0;
-	}
+	return classify_state(ep, __atomic_load_n(ep_state_word(ep),
+						  __ATOMIC_ACQUIRE));
 }
 
 /* How long one FUTEX_WAIT may sleep before we look at the clock/peer fd. */
@@ -111,18 +90,13 @@ static int wait_until_active(struct flipcall_endpoint *ep)
 	struct timespec ts;
 	int ret, timed;
 
-	if (ep->opts.spin_ns) {
-		ret = spin_until_active(ep);
-		if (ret) {
-			ep->stats.spin_hits += ret > 0;
-			return ret < 0 ? ret : 0;
-		}
-	}
+	ret = ep_spin_due(ep) ? ep_spin(ep, futex_ready) : 0;
+	if (ret)
+		return ret < 0 ? ret : 0;
 	if (ep->opts.timeout_ms)
 		deadline = ep_now_ns() + ep->opts.timeout_ms * 1000000ULL;
 	for (;;) {
-		ret = classify_state(ep, __atomic_load_n(ep_state_word(ep),
-							 __ATOMIC_ACQUIRE));
+		ret = futex_ready(ep);
 		if (ret)
 			return ret < 0 ? ret : 0;
 		if (ep_peer_gone(ep))
