@@ -251,7 +251,7 @@ static void run_stoppers(struct urpc_server *server)
 	pthread_mutex_lock(&server->lock);
 	n = server->nstoppers;
 	copy = malloc(n * sizeof(*copy) + 1);
-	if (copy)
+	if (copy && n)
 		memcpy(copy, server->stoppers, n * sizeof(*copy));
 	pthread_mutex_unlock(&server->lock);
 	for (i = 0; copy && i < n; i++)

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The endpoint against a raw peer: byte-exact gVisor wire behaviour (the
+ * test plays the Go side by hand, as spec'd in gvisor-protocols.md section
+ * 1), and hostile peers that write garbage lengths and states, fall
+ * silent, or vanish. Raw-window cases are futex-only; the rest also run on
+ * the device transport.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "endpoint_util.h"
+#include "kselftest_harness.h"
+
+#define SKIP_UNLESS_TRANSPORT() do { \
+	if (test_on_device() && !device_present()) \
+		SKIP(return, "no " FLIPCALL_DEVICE_PATH); \
+} while (0)
+
+#define FUTEX_ONLY() do { \
+	if (test_on_device()) \
+		SKIP(return, "raw futex window test"); \
+} while (0)
+
+static const unsigned char hdr_client_sent[8] = { 1, 0, 0, 0, 3, 0, 0, 0 };
+static const unsigned char hdr_server_sent[8] = { 0, 0, 0, 0, 3, 0, 0, 0 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Our client against a hand-driven Go server. */
+TEST(wire_client_handshake_and_exchange)
+{
+	static const unsigned char zero8[8];
+	struct flipcall_endpoint *client;
+	struct flipcall_window_allocator *a;
+	struct flipcall_window w;
+	struct raw_peer go;
+	struct call c;
+
+	FUTEX_ONLY();
+	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
+	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
+	ASSERT_EQ(0, raw_open(&go, &w));
+	ASSERT_EQ(0, flipcall_endpoint_init(&client, FLIPCALL_SIDE_CLIENT,
+					    &w, NULL));
+
+	ASSERT_EQ(0, call_start(&c, client, CALL_CONNECT, 0));
+	raw_wait_for(&go, FLIPCALL_STATE_SERVER_ACTIVE);
+	EXPECT_EQ(0, memcmp(go.base, hdr_client_sent, 8));
+	EXPECT_EQ(0, memcmp(go.base + 8, zero8, 8));
+	EXPECT_EQ(0, memcmp(raw_data(&go), "{}\n", 3));
+	memcpy(raw_data(&go), "{}\n", 3);
+	raw_hand_over(&go, 3, FLIPCALL_STATE_CLIENT_ACTIVE);
+	EXPECT_EQ(0, call_join(&c));
+
+	memcpy(flipcall_endpoint_data(client), "hello", 5);
+	ASSERT_EQ(0, call_start(&c, client, CALL_SEND_RECV, 5));
+	raw_wait_for(&go, FLIPCALL_STATE_SERVER_ACTIVE);
+	EXPECT_EQ(5, *raw_len(&go));
+	EXPECT_EQ(0, memcmp(raw_data(&go), "hello", 5));
+	memcpy(raw_data(&go), "world!", 6);
+	raw_hand_over(&go, 6, FLIPCALL_STATE_CLIENT_ACTIVE);
+	EXPECT_EQ(6, call_join(&c));
+	EXPECT_EQ(0, memcmp(flipcall_endpoint_data(client), "world!", 6));
+
+	/* Shutdown is the state word set to 2. */
+	EXPECT_EQ(0, flipcall_endpoint_shutdown(client));
+	EXPECT_EQ(FLIPCALL_STATE_SHUTDOWN, *raw_state(&go));
+	flipcall_endpoint_destroy(client);
+	raw_close(&go);
+	flipcall_window_allocator_destroy(a);
+}
+
+/* Our server against a hand-driven Go client. */
+TEST(wire_server_handshake_and_exchange)
+{
+	struct flipcall_window_allocator *a;
+	struct flipcall_endpoint *server;
+	struct flipcall_window w;
+	struct raw_peer go;
+	struct call s;
+	uint32_t expect = FLIPCALL_STATE_CLIENT_ACTIVE;
+
+	FUTEX_ONLY();
+	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
+	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
+	ASSERT_EQ(0, raw_open(&go, &w));
+	ASSERT_EQ(0, flipcall_endpoint_init(&server, FLIPCALL_SIDE_SERVER,
+					    &w, NULL));
+	ASSERT_EQ(0, call_start(&s, server, CALL_RECV_FIRST, 0));
+
+	/* Go's Connect: "{}\n", CAS 0 -> 1, wake, wait for 0. */
+	memcpy(raw_data(&go), "{}\n", 3);
+	*raw_len(&go) = 3;
+	ASSERT_TRUE(__atomic_compare_exchange_n(raw_state(&go), &expect,
+						FLIPCALL_STATE_SERVER_ACTIVE,
+						0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST));
+	raw_wake(&go);
+	raw_wait_for(&go, FLIPCALL_STATE_CLIENT_ACTIVE);
+	EXPECT_EQ(0, memcmp(go.base, hdr_server_sent, 8));
+	EXPECT_EQ(0, memcmp(raw_data(&go), "{}\n", 3));
+
+	memcpy(raw_data(&go), "ping", 4);
+	raw_hand_over(&go, 4, FLIPCALL_STATE_SERVER_ACTIVE);
+	EXPECT_EQ(4, call_join(&s));
+	EXPECT_EQ(0, memcmp(flipcall_endpoint_data(server), "ping", 4));
+
+	memcpy(flipcall_endpoint_data(server), "pong!", 5);
+	ASSERT_EQ(0, call_start(&s, server, CALL_SEND_RECV, 5));
+	raw_wait_for(&go, FLIPCALL_STATE_CLIENT_ACTIVE);
+	EXPECT_EQ(5, *raw_len(&go));
+	EXPECT_EQ(0, memcmp(raw_data(&go), "pong!", 5));
+	/* Go's Shutdown while the server waits: store 2, wake. */
+	raw_hand_over(&go, 5, FLIPCALL_STATE_SHUTDOWN);
+	EXPECT_EQ(-ESHUTDOWN, call_join(&s));
+	flipcall_endpoint_destroy(server);
+	raw_close(&go);
+	flipcall_window_allocator_destroy(a);
+}
+
+/* A raw server answering the handshake with (len, state, bytes). */
+static int client_vs_reply(uint32_t len, uint32_t state, const char *bytes,
+			   int after_connect)
+{
+	struct flipcall_window_allocator *a;
+	struct flipcall_endpoint *client;
+	struct flipcall_window w;
+	struct raw_peer go = { 0 };
+	struct call c;
+	int ret;
+
+	if (flipcall_window_allocator_create(&a) ||
+	    flipcall_window_allocator_alloc(a, 4096, &w) || raw_open(&go, &w))
+		return INT_MIN;
+	if (flipcall_endpoint_init(&client, FLIPCALL_SIDE_CLIENT, &w, NULL))
+		return INT_MIN;
+	call_start(&c, client, CALL_CONNECT, 0);
+	raw_wait_for(&go, FLIPCALL_STATE_SERVER_ACTIVE);
+	if (after_connect) {
+		raw_hand_over(&go, 3, FLIPCALL_STATE_CLIENT_ACTIVE);
+		if (call_join(&c))
+			return INT_MIN + 1;
+		call_start(&c, client, CALL_SEND_RECV, 1);
+		raw_wait_for(&go, FLIPCALL_STATE_SERVER_ACTIVE);
+	}
+	memcpy(raw_data(&go), bytes, strlen(bytes));
+	raw_hand_over(&go, len, state);
+	ret = call_join(&c);
+	/* Whatever happened, shutdown still works and says so in the word. */
+	if (flipcall_endpoint_shutdown(client) ||
+	    *raw_state(&go) != FLIPCALL_STATE_SHUTDOWN)
+		ret = INT_MIN + 2;
+	flipcall_endpoint_destroy(client);
+	raw_close(&go);
+	flipcall_window_allocator_destroy(a);
+	return ret;
+}
+
+TEST(hostile_length_past_capacity)
+{
+	FUTEX_ONLY();
+	EXPECT_EQ(-EPROTO, client_vs_reply(4081, 0, "{}\n", 0));
+	EXPECT_EQ(-EPROTO, client_vs_reply(4081, 0, "", 1));
+	EXPECT_EQ(-EPROTO, client_vs_reply(UINT32_MAX, 0, "", 1));
+	EXPECT_EQ(4080, client_vs_reply(4080, 0, "", 1));
+}
+
+TEST(hostile_unknown_state)
+{
+	FUTEX_ONLY();
+	EXPECT_EQ(-EPROTO, client_vs_reply(3, 7, "{}\n", 0));
+	EXPECT_EQ(-EPROTO, client_vs_reply(0, 0xffffffff, "", 1));
+	EXPECT_EQ(-ESHUTDOWN, client_vs_reply(0, 2, "", 1));
+}
+
+TEST(hostile_handshake)
+{
+	FUTEX_ONLY();
+	EXPECT_EQ(-EPROTO, client_vs_reply(3, 0, "xyz", 0));
+	EXPECT_EQ(-EPROTO, client_vs_reply(0, 0, "{}\n", 0));
+	EXPECT_EQ(-EPROTO, client_vs_reply(2, 0, "  {", 0));
+	/* Go decodes any JSON object into struct{}; so do we. */
+	EXPECT_EQ(0, client_vs_reply(9, 0, " {\"a\":1}", 0));
+}
+
+TEST(hostile_client_handshake)
+{
+	struct flipcall_window_allocator *a;
+	struct flipcall_endpoint *server;
+	struct flipcall_window w;
+	struct raw_peer go;
+	struct call s;
+
+	FUTEX_ONLY();
+	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
+	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
+	ASSERT_EQ(0, raw_open(&go, &w));
+	ASSERT_EQ(0, flipcall_endpoint_init(&server, FLIPCALL_SIDE_SERVER,
+					    &w, NULL));
+	ASSERT_EQ(0, call_start(&s, server, CALL_RECV_FIRST, 0));
+	memcpy(raw_data(&go), "[]\n", 3);
+	raw_hand_over(&go, 3, FLIPCALL_STATE_SERVER_ACTIVE);
+	EXPECT_EQ(-EPROTO, call_join(&s));
+	EXPECT_EQ(0, flipcall_endpoint_shutdown(server));
+	flipcall_endpoint_destroy(server);
+	raw_close(&go);
+	flipcall_window_allocator_destroy(a);
+}
+
+/* A state the peer scribbled before our CAS fails the hand-off. */
+TEST(hostile_state_before_send)
+{
+	struct flipcall_window_allocator *a;
+	struct flipcall_endpoint *client;
+	struct flipcall_window w;
+	struct raw_peer go;
+
+	FUTEX_ONLY();
+	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
+	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
+	ASSERT_EQ(0, raw_open(&go, &w));
+	ASSERT_EQ(0, flipcall_endpoint_init(&client, FLIPCALL_SIDE_CLIENT,
+					    &w, NULL));
+	*raw_state(&go) = 0x41414141;
+	EXPECT_EQ(-EPROTO, flipcall_endpoint_connect(client));
+	EXPECT_EQ(0, flipcall_endpoint_shutdown(client));
+	flipcall_endpoint_destroy(client);
+	raw_close(&go);
+	flipcall_window_allocator_destroy(a);
+}
+
+/* A peer that never answers: the timeout ends the wait, shutdown works. */
+TEST(silent_peer_timeout)
+{
+	struct flipcall_endpoint_options o;
+	struct call server;
+	struct pair p;
+	uint64_t t0;
+
+	SKIP_UNLESS_TRANSPORT();
+	flipcall_endpoint_options_init(&o);
+	o.timeout_ms = 150;
+	ASSERT_EQ(0, pair_open_opts(&p, 4096, &o));
+	ASSERT_EQ(0, call_start(&server, p.server, CALL_RECV_FIRST, 0));
+	ASSERT_EQ(0, flipcall_endpoint_connect(p.client));
+	t0 = now_ms();
+	EXPECT_EQ(-ETIMEDOUT, call_join(&server));	/* no first message */
+	EXPECT_LE(now_ms() - t0, 5000);
+	t0 = now_ms();
+	EXPECT_EQ(-ETIMEDOUT, flipcall_endpoint_send_recv(p.client, 1));
+	EXPECT_GE(now_ms() - t0, 140);
+	EXPECT_EQ(0, flipcall_endpoint_shutdown(p.client));
+	EXPECT_EQ(0, flipcall_endpoint_shutdown(p.server));
+	pair_close(&p);
+}
+
+/*
+ * A peer process that vanishes while we wait. gVisor's protocol cannot
+ * see it; the liveness fd (a pipe whose only writer was the peer) can, and
+ * the device reports ECONNRESET by itself.
+ */
+TEST(vanished_peer_process)
+{
+	struct flipcall_endpoint_options o;
+	struct flipcall_endpoint *client;
+	struct conn cn;
+	int live[2], status;
+	pid_t pid;
+
+	SKIP_UNLESS_TRANSPORT();
+	ASSERT_EQ(0, pipe2(live, O_CLOEXEC));
+	ASSERT_EQ(0, conn_open(&cn, 4096));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct flipcall_endpoint *server;
+
+		close(live[0]);
+		if (flipcall_endpoint_init(&server, FLIPCALL_SIDE_SERVER,
+					   &cn.server, NULL))
+			_exit(2);
+		/* Take the first message, then die holding control. */
+		_exit(flipcall_endpoint_recv_first(server) == 1 ? 0 : 3);
+	}
+	close(live[1]);
+	if (test_on_device())
+		close(cn.server.fd);
+	flipcall_endpoint_options_init(&o);
+	o.peer_fd = test_on_device() ? -1 : live[0];
+	o.liveness_interval_ms = 20;
+	ASSERT_EQ(0, flipcall_endpoint_init(&client, FLIPCALL_SIDE_CLIENT,
+					    &cn.client, &o));
+	ASSERT_EQ(0, flipcall_endpoint_connect(client));
+	EXPECT_EQ(-ECONNRESET, flipcall_endpoint_send_recv(client, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, flipcall_endpoint_shutdown(client));
+	flipcall_endpoint_destroy(client);
+	close(live[0]);
+	if (!test_on_device())
+		conn_close(&cn);
+	else
+		close(cn.client.fd);
+}
+
+/*
+ * A peer process scribbling random words over the whole header and data
+ * while our endpoints run: every call ends in a length within capacity or
+ * an error, never a crash or a hang.
+ */
+static __attribute__((noreturn, noinline)) void scribble(struct raw_peer *r)
+{
+	uint32_t x = 2463534242U, *words = (uint32_t *)r->base;
+	size_t n = r->len / 4;
+
+	for (;;) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		words[x % 8 < 6 ? x % 2 : x % n] = x % 3 ? x % 4 : x;
+		if ((x & 0xff) == 0)
+			raw_wake(r);
+	}
+}
+
+TEST(hostile_scribbling_peer)
+{
+	struct flipcall_window_allocator *a;
+	struct flipcall_endpoint_options o;
+	struct flipcall_endpoint *ep;
+	struct flipcall_window w;
+	int i, ret, outcomes = 0;
+	struct raw_peer go;
+	pid_t pid;
+
+	FUTEX_ONLY();
+	ASSERT_EQ(0, flipcall_window_allocator_create(&a));
+	ASSERT_EQ(0, flipcall_window_allocator_alloc(a, 4096, &w));
+	ASSERT_EQ(0, raw_open(&go, &w));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		scribble(&go);
+	flipcall_endpoint_options_init(&o);
+	o.timeout_ms = 5;
+	for (i = 0; i < 3000; i++) {
+		ASSERT_EQ(0, flipcall_endpoint_init(&ep, i % 2, &w, &o));
+		ret = i % 2 ? flipcall_endpoint_recv_first(ep) :
+			      flipcall_endpoint_connect(ep);
+		if (ret >= 0 && !(i % 2))
+			ret = flipcall_endpoint_send_recv(ep, 8);
+		if (ret >= 0) {
+			EXPECT_LE(ret, 4080);
+		} else {
+			EXPECT_TRUE(ret == -EPROTO || ret == -ESHUTDOWN ||
+				    ret == -ETIMEDOUT);
+		}
+		outcomes |= ret >= 0 ? 1 : 1 << (-ret % 30);
+		EXPECT_EQ(0, flipcall_endpoint_shutdown(ep));
+		flipcall_endpoint_destroy(ep);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	/* The storm really did produce garbage we refused. */
+	EXPECT_NE(0, outcomes & (1 << (EPROTO % 30)));
+	raw_close(&go);
+	flipcall_window_allocator_destroy(a);
+}
+
+TEST_HARNESS_MAIN
