@@ -48,8 +48,8 @@ int urpc_server_set_limits(struct urpc_server *server,
 		set.max_depth = URPC_DEFAULT_MAX_DEPTH;
 	if (!set.max_fds)
 		set.max_fds = URPC_MAX_FDS;
-	/* The decoder hands json-c int lengths and depths. */
-	if (set.max_message > INT32_MAX || set.max_depth > INT32_MAX - 1 ||
+	/* json-c takes int lengths; Go's decoder stops nesting at 10000. */
+	if (set.max_message > INT32_MAX || set.max_depth > URPC_MAX_DEPTH ||
 	    set.max_fds > URPC_SCM_MAX_FD)
 		return -EINVAL;
 	pthread_mutex_lock(&server->lock);
