@@ -54,6 +54,5 @@ ALL_TARGETS += lib
 # Tests, installation, examples and the benchmark have their own fragments.
 include lib/tests/tests.mk
 -include lib/install.mk examples/examples.mk bench/bench.mk
-
 # urpc's tests, fuzzing and benchmark stages.
 include lib/src/urpc/urpc.mk

@@ -3,12 +3,13 @@
 # install-deps.sh GROUP... : install the Debian packages a make target needs,
 # only those missing, so a warm machine pays nothing. Groups:
 #   build  compiler, libraries and headers for the module, library and tools
+#          (clang and its runtimes for the libFuzzer targets)
 #   vm     qemu, busybox and the kernel source for the test kernel
 #   stock  Debian's own kernel image and headers (module load check)
 set -eu
 
 pkgs_build="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev \
-linux-headers-amd64 kmod python3 rsync perl"
+linux-headers-amd64 kmod python3 rsync perl clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc \
 libelf-dev libssl-dev xz-utils rsync"
 pkgs_stock="linux-image-amd64 linux-headers-amd64"

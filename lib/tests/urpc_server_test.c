@@ -315,6 +315,32 @@ TEST(message_size_limit)
 	ASSERT_EQ(before, count_open_fds());
 }
 
+/* The deepest nesting allowed is echoed whole (json-c recurses). */
+TEST(deepest_allowed_nesting_echoes)
+{
+	struct urpc_server_limits limits = { .max_depth = 10000 };
+	struct urpc_server *server;
+	char *req = nested_arrays(9999), *reply;
+	size_t want = strlen("{\"success\":true,\"err\":\"\",\"result\":") + 2 * 9999 + 1;
+	int peer;
+
+	ASSERT_EQ(0, urpc_server_new(&server));
+	ASSERT_EQ(0, register_test_methods(server));
+	ASSERT_EQ(0, urpc_server_set_limits(server, &limits));
+	peer = serve_socketpair(server);
+	ASSERT_LE(0, peer);
+	reply = malloc(want);
+	ASSERT_EQ(0, send_str(peer, req));
+	ASSERT_EQ((ssize_t)want, recv_raw(peer, reply, want, NULL, NULL, 5000));
+	ASSERT_EQ('[', reply[want - 9999 - 2]);
+	ASSERT_EQ(']', reply[want - 9999 - 1]);
+	ASSERT_EQ('}', reply[want - 1]);
+	close(peer);
+	urpc_server_destroy(server);
+	free(req);
+	free(reply);
+}
+
 TEST(limits_validated)
 {
 	struct urpc_server_limits limits = { .max_fds = 254 };
@@ -324,6 +350,10 @@ TEST(limits_validated)
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
 	limits = (struct urpc_server_limits){ .max_message = 1ull << 40 };
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
+	limits = (struct urpc_server_limits){ .max_depth = 10001 };
+	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
+	limits = (struct urpc_server_limits){ .max_depth = 10000, .max_fds = 253 };
+	ASSERT_EQ(0, urpc_server_set_limits(server, &limits));
 	urpc_server_destroy(server);
 }
 

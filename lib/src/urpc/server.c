@@ -48,8 +48,8 @@ int urpc_server_set_limits(struct urpc_server *server,
 		set.max_depth = URPC_DEFAULT_MAX_DEPTH;
 	if (!set.max_fds)
 		set.max_fds = URPC_MAX_FDS;
-	/* The decoder hands json-c int lengths and depths. */
-	if (set.max_message > INT32_MAX || set.max_depth > INT32_MAX - 1 ||
+	/* json-c takes int lengths; Go's decoder stops nesting at 10000. */
+	if (set.max_message > INT32_MAX || set.max_depth > URPC_MAX_DEPTH ||
 	    set.max_fds > URPC_SCM_MAX_FD)
 		return -EINVAL;
 	pthread_mutex_lock(&server->lock);
@@ -251,7 +251,7 @@ static void run_stoppers(struct urpc_server *server)
 	pthread_mutex_lock(&server->lock);
 	n = server->nstoppers;
 	copy = malloc(n * sizeof(*copy) + 1);
-	if (copy)
+	if (copy && n)
 		memcpy(copy, server->stoppers, n * sizeof(*copy));
 	pthread_mutex_unlock(&server->lock);
 	for (i = 0; copy && i < n; i++)

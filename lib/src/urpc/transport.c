@@ -34,13 +34,20 @@ int64_t urpc_deadline_after_ms(int timeout_ms)
 	return monotonic_ns() + timeout_ms * NSEC_PER_MSEC;
 }
 
-/* Waits for events after an EAGAIN; -ETIMEDOUT once the deadline passed. */
-static int wait_ready(int fd, short events, int64_t deadline)
+/*
+ * After a failed sendmsg/recvmsg: 0 to try again (interrupted, or the socket
+ * became ready), else the error; -ETIMEDOUT once the deadline passed.
+ */
+static int retry_after(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	int timeout = -1;
 	int ret;
 
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN)
+		return -errno;
 	if (deadline != URPC_NO_DEADLINE) {
 		int64_t left = deadline - monotonic_ns();
 
@@ -115,11 +122,7 @@ int urpc_send_message(int fd, struct urpc_out *out, const int *fds,
 			iov = advance(iov, &cnt, (size_t)n);
 			continue;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		ret = wait_ready(fd, POLLOUT, deadline);
+		ret = retry_after(fd, POLLOUT, deadline);
 		if (ret)
 			return ret;
 	}
@@ -184,11 +187,7 @@ static ssize_t recv_some(int fd, char *buf, size_t room, bool keep_fds,
 			ret = take_fds(&msg, keep_fds, fds, max_fds, nfds);
 			return ret ? ret : n;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		ret = wait_ready(fd, POLLIN, deadline);
+		ret = retry_after(fd, POLLIN, deadline);
 		if (ret)
 			return ret;
 	}

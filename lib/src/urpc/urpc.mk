@@ -63,3 +63,20 @@ $(URPC_BENCH): lib/tests/urpc_bench.c $(LIB_A)
 urpc-bench: $(URPC_BENCH)
 	$(URPC_BENCH)
 BENCH_TARGETS += urpc-bench
+
+# The same tests over the ASan+UBSan build of the library (lib/tests/tests.mk).
+URPC_SAN_TEST_BINS := $(addprefix $(BUILD)/lib/san/tests/,$(URPC_TESTS))
+$(URPC_SAN_TEST_BINS): $(BUILD)/lib/san/tests/%: lib/tests/%.c $(URPC_TEST_UTIL) $(LIB_SAN_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(URPC_TEST_CFLAGS) $(LIB_SAN_FLAGS) -o $@ $< \
+		lib/tests/urpc_test_util.c $(LIB_SAN_A) $(LIB_LDLIBS)
+
+.PHONY: urpc-test-sanitize
+urpc-test-sanitize: $(URPC_SAN_TEST_BINS)
+	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
+	@for t in $(URPC_SAN_TEST_BINS); do \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		scripts/run-tap-test $(RESULTS)/$@.results 600 urpc-san/ $$t; \
+	done
+NATIVE_CHECKS += urpc-test-sanitize

@@ -65,6 +65,8 @@ void urpc_out_release(struct urpc_out *out);
 
 /* transport.c. Deadlines are CLOCK_MONOTONIC ns; URPC_NO_DEADLINE waits. */
 #define URPC_NO_DEADLINE (-1)
+/* Go's json decoder refuses deeper nesting. */
+#define URPC_MAX_DEPTH 10000
 /* Linux's SCM_MAX_FD: the most descriptors one sendmsg can carry. */
 #define URPC_SCM_MAX_FD 253
 int64_t urpc_deadline_after_ms(int timeout_ms);
