@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# mkinitramfs.sh OUT MODULE.ko [-d DEP.ko]... [PROGRAM]...
+# Pack the test VM's initramfs: busybox-static, scripts/vm/init.sh as /init,
+# the module (debug info stripped), Debian modules it depends on (-d, loaded
+# first, in order) and the programs to run (/progs, in the order given), with
+# the shared libraries they link. Libraries from outside the system
+# directories (e.g. libflipcall.so from build/) go to /usr/local/lib.
+# LD_LIBRARY_PATH is used to resolve them.
+set -euo pipefail
+
+out=$1 module=$2
+shift 2
+deps=()
+while [ $# -gt 0 ] && [ "$1" = -d ]; do
+	deps+=("$2")
+	shift 2
+done
+here=$(cd "$(dirname "$0")" && pwd)
+busybox=/bin/busybox
+file "$busybox" | grep -q 'statically linked' ||
+	{ echo "mkinitramfs.sh: $busybox is not static: apt-get install busybox-static" >&2; exit 1; }
+
+root=$(mktemp -d "${out}.root.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,progs,lib/deps,usr/local/lib}
+cp "$busybox" "$root/bin/busybox"
+for applet in $("$busybox" --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+done
+install -m 0755 "$here/init.sh" "$root/init"
+strip --strip-debug -o "$root/flipcall.ko" "$module"
+
+n=0
+for dep in "${deps[@]}"; do
+	n=$((n + 1))
+	cp "$dep" "$root/lib/deps/$(printf %02d $n)-$(basename "$dep")"
+done
+
+# copy_libs ELF: the shared objects ELF needs, at the same path for system
+# ones (the dynamic loader's search path matches the host's).
+copy_libs() {
+	local lib
+	ldd "$1" 2>/dev/null | awk '/not found/ { print "MISSING " $1; next }
+		/=> \// { print $3; next } /^\t\// { print $1 }' |
+	while read -r lib rest; do
+		if [ "$lib" = MISSING ]; then
+			echo "mkinitramfs.sh: $1 needs $rest, not found (set LD_LIBRARY_PATH)" >&2
+			exit 1
+		fi
+		case $lib in
+		/lib/*|/lib64/*|/usr/lib/*) dest=$root$lib ;;
+		*) dest=$root/usr/local/lib/$(basename "$lib") ;;
+		esac
+		[ -e "$dest" ] && continue
+		mkdir -p "$(dirname "$dest")"
+		cp -L "$lib" "$dest"
+	done
+}
+
+for prog in "$@"; do
+	name=$(basename "$prog")
+	cp "$prog" "$root/progs/$name"
+	echo "$name" >>"$root/progs.list"
+	copy_libs "$prog"
+done
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
+mv "$out.tmp" "$out"

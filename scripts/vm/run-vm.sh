@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# run-vm.sh KERNEL INITRD OUTDIR TIMEOUT [NAME=value...]
+# Boot KERNEL with INITRD in qemu (TCG: this host has no usable KVM) and
+# leave the three serial ports in OUTDIR: console.log (ttyS0), results.log
+# (ttyS1, see init.sh) and dmesg.log (ttyS2). The NAME=value words go on the
+# kernel command line, where the kernel hands them to init as environment.
+# Lines init marks "flipcall-vm:" are shown as they come (VM_SHOW=all shows
+# the whole console). Exits 124 when the VM overran TIMEOUT seconds.
+set -uo pipefail
+
+kernel=$1 initrd=$2 out=$3 secs=$4
+shift 4
+mkdir -p "$out"
+rm -f "$out"/{console,results,dmesg}.{raw,log} "$out/qemu.log"
+: >"$out/console.raw"
+
+filter='flipcall-vm:'
+[ "${VM_SHOW:-}" = all ] && filter=''
+
+timeout --kill-after=10 "$secs" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m "${VM_MEM:-1024}" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 nokaslr loglevel=6 log_buf_len=4M $*" \
+	-display none -monitor none -no-reboot -nodefaults \
+	-chardev file,id=console,path="$out/console.raw" -serial chardev:console \
+	-chardev file,id=results,path="$out/results.raw" -serial chardev:results \
+	-chardev file,id=dmesg,path="$out/dmesg.raw" -serial chardev:dmesg \
+	</dev/null >"$out/qemu.log" 2>&1 &
+vm=$!
+# The live view ends by itself when the VM does.
+tail -s 0.2 --pid=$vm -n +1 -f "$out/console.raw" 2>/dev/null |
+	grep --line-buffered -e "$filter" | sed -u 's/\r$//; s/^/  vm| /'
+wait $vm
+rc=$?
+
+for port in console results dmesg; do
+	tr -d '\r' <"$out/$port.raw" >"$out/$port.log" 2>/dev/null
+	rm -f "$out/$port.raw"
+done
+if [ $rc -ne 0 ]; then
+	echo "run-vm.sh: qemu exited with status $rc$([ $rc -eq 124 ] && echo " (timeout after ${secs}s)")" >&2
+	grep -v 'TCG doesn.t support requested feature' "$out/qemu.log" >&2
+fi
+exit $rc

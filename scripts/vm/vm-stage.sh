@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vm-stage.sh STAGE [PROGRAM...] : build what a VM stage needs, boot it and
+# report. Called by scripts/vm/vm.mk; always exits 0 for the check stages
+# (the results files carry the verdict) so the other stages still run.
+#   debug  debug kernel: KUnit, PROGRAMs (selftests), kernel log, kmemleak
+#          -> vm-kunit, vm-selftests, vm-kernel-log, vm-kmemleak.results
+#   stock  Debian's kernel and the module from `make module`: load, PROGRAMs
+#          (the smoke test), unload, kernel log -> vm-stock.results
+#   bench  base kernel: run PROGRAMs, print their output, copy the files they
+#          wrote to $BENCH_OUT
+#   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
+# Environment: BUILD RESULTS (from make), VM_TESTS (comma or space separated
+# program names), KUNIT_ONLY=1, VM_TEST_TIMEOUT (per program, s),
+# VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console).
+set -uo pipefail
+
+stage=$1
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-$src/build}
+RESULTS=${RESULTS:-$BUILD/results}
+report=$here/vm-report.sh
+out=$BUILD/vm/$stage
+mkdir -p "$out" "$RESULTS"
+t0=$(date +%s)
+
+case $stage in
+debug)	flavour=debug mode=test
+	files="vm-kunit vm-selftests vm-kernel-log vm-kmemleak" ;;
+stock)	flavour=stock mode=stock files=vm-stock ;;
+bench)	flavour=base mode=bench files= ;;
+demo)	flavour=${DEMO_FLAVOUR:-debug} mode=demo files= ;;
+*)	echo "vm-stage.sh: unknown stage $stage" >&2; exit 2 ;;
+esac
+for f in $files; do : >"$RESULTS/$f.results"; done
+
+# fail_stage REASON: the stage could not run at all; every results file
+# of the stage gets a FAIL line, so the summary shows it.
+fail_stage() {
+	echo "vm: $stage: $1" >&2
+	for f in $files; do echo "FAIL $f: $1" >>"$RESULTS/$f.results"; done
+	[ -n "$files" ] && exit 0
+	exit 1
+}
+
+# The kernel and the module built against it.
+deps=()
+if [ "$flavour" = stock ]; then
+	ko=$BUILD/kmod/host/kmod/flipcall.ko
+	[ -f "$ko" ] || fail_stage "no $ko (make module)"
+	release=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
+	kernel=/boot/vmlinuz-$release
+	[ -f "$kernel" ] || fail_stage "the module is built for $release but $kernel is missing (scripts/install-deps.sh stock)"
+	for dep in $(modinfo -F depends "$ko" | tr , ' '); do
+		for m in $(modprobe -S "$release" --show-depends "$dep" | awk '$1 == "insmod" { print $2 }'); do
+			deps+=(-d "$m")
+		done
+	done
+else
+	entry=$("$here/build-kernel.sh" "$flavour") || fail_stage "building the $flavour kernel failed"
+	kernel=$entry/bzImage
+	"$src/kmod/build.sh" "$entry/build" "$BUILD/kmod/$flavour" ||
+		fail_stage "the module does not build against the $flavour kernel"
+	ko=$BUILD/kmod/$flavour/kmod/flipcall.ko
+fi
+
+# VM_TESTS limits the programs; the names are the programs' file names.
+progs=()
+for p in "$@"; do
+	name=$(basename "$p")
+	if [ -n "${VM_TESTS:-}" ] && ! echo " ${VM_TESTS//,/ } " | grep -q " $name "; then
+		continue
+	fi
+	progs+=("$p")
+done
+names=()
+for p in ${progs[@]+"${progs[@]}"}; do names+=("$(basename "$p")"); done
+[ "${KUNIT_ONLY:-0}" = 1 ] && names=()
+
+"$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
+	fail_stage "packing the initramfs failed"
+
+test_timeout=${VM_TEST_TIMEOUT:-300}
+vm_timeout=${VM_TIMEOUT:-$((240 + ${#names[@]} * (test_timeout + 20)))}
+tests=$(IFS=,; echo "${names[*]}")
+echo "vm: $stage: booting $(basename "$kernel") ($flavour) with ${#names[@]} program(s)"
+"$here/run-vm.sh" "$kernel" "$out/initramfs.cpio" "$out" "$vm_timeout" \
+	MODE=$mode TEST_TIMEOUT="$test_timeout" KUNIT_ONLY="${KUNIT_ONLY:-0}" \
+	${tests:+TESTS=$tests}
+vm_rc=$?
+"$report" split "$out"
+"$report" verdict "$out"
+dead=$?
+echo "vm: $stage: VM ran $(( $(date +%s) - t0 )) s in all (logs in $out)"
+
+case $stage in
+debug)
+	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: "
+	"$report" kunit "$out" "$RESULTS/vm-kunit.results"
+	"$report" programs "$out" "$RESULTS/vm-selftests.results" test ${names[@]+"${names[@]}"}
+	"$report" log "$out" "$RESULTS/vm-kernel-log.results" ""
+	"$report" kmemleak "$out" "$RESULTS/vm-kmemleak.results" "$ko"
+	;;
+stock)
+	"$report" module "$out" "$RESULTS/vm-stock.results" ""
+	"$report" programs "$out" "$RESULTS/vm-stock.results" test ${names[@]+"${names[@]}"}
+	"$report" log "$out" "$RESULTS/vm-stock.results" ""
+	;;
+bench|demo)
+	for n in ${names[@]+"${names[@]}"}; do
+		echo "==== $n (in the VM: $(cat "$out/sections/info.kernel" 2>/dev/null), $(cat "$out/sections/info.cpus" 2>/dev/null) CPUs)"
+		cat "$out/sections/$mode.$n" 2>/dev/null || echo "(no output: the VM died first)"
+		echo "==== $n exit status: $(cat "$out/sections/$mode.$n.rc" 2>/dev/null || echo none)"
+	done
+	if [ "$stage" = bench ]; then
+		mkdir -p "${BENCH_OUT:-$BUILD/bench}"
+		for f in "$out"/sections/file.*; do
+			[ -f "$f" ] && [ "${f%.rc}" = "$f" ] || continue
+			cp "$f" "${BENCH_OUT:-$BUILD/bench}/${f##*/file.}"
+			echo "vm: copied ${f##*/file.} to ${BENCH_OUT:-$BUILD/bench}/"
+		done
+	fi
+	[ $dead -eq 0 ] && [ $vm_rc -eq 0 ]
+	exit $?
+	;;
+esac
+exit 0

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# The VM test harness (Documentation/testing.rst). Each stage builds what it
+# needs, boots qemu once and writes its results files; the test kernels are
+# cached under ~/.cache/flipcall/ (scripts/vm/build-kernel.sh).
+#
+#   make check-vm-debug   debug kernel: KUnit, VM_TEST_BINS, kernel log, kmemleak
+#   make check-vm-stock   Debian's kernel: the module loads, maps, unloads
+#   make bench-vm         base kernel: VM_BENCH_BINS; JSON they write -> build/bench/
+#   make demo             two processes exchange a message through the module
+#   make checkpatch       checkpatch --strict on kmod/ and uapi/ (native stage)
+#
+# Knobs: VM_TESTS="a b" runs only these programs, KUNIT_ONLY=1 runs none,
+# VM_TEST_TIMEOUT=<s> per program, VM_TIMEOUT=<s> per boot, VM_MEM=<MiB>,
+# VM_SHOW=all shows the whole guest console, DEMO_FLAVOUR=base|debug.
+
+VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) VM_TESTS="$(VM_TESTS)" \
+	KUNIT_ONLY=$(KUNIT_ONLY) scripts/vm/vm-stage.sh
+STOCK_SMOKE := $(BUILD)/vm/stock-smoke
+
+.PHONY: vm-deps check-vm-debug check-vm-stock bench-vm demo checkpatch vm-kernels
+
+vm-deps:
+	@scripts/install-deps.sh build vm
+
+# Programs that fail to build are reported by the stage ("not built"), so
+# a build error shows up in the summary instead of silently skipping a stage.
+check-vm-debug: vm-deps
+	-@$(if $(VM_TEST_BINS),$(MAKE) --no-print-directory -k $(VM_TEST_BINS))
+	@$(VM_STAGE) debug $(VM_TEST_BINS)
+
+check-vm-stock: vm-deps
+	@scripts/install-deps.sh stock
+	-@$(MAKE) --no-print-directory -k module $(STOCK_SMOKE)
+	@$(VM_STAGE) stock $(STOCK_SMOKE)
+
+$(STOCK_SMOKE): scripts/vm/stock-smoke.c uapi/linux/flipcall.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_COMMON) -isystem third_party/kselftest -o $@ $<
+
+bench-vm: vm-deps $(VM_BENCH_BINS)
+	@scripts/vm/vm-stage.sh bench $(VM_BENCH_BINS)
+
+demo: vm-deps $(FLIPCALL_DEMO_BIN)
+	@BUILD=$(BUILD) scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
+
+checkpatch: vm-deps
+	@scripts/vm/checkpatch.sh $(RESULTS)/checkpatch.results kmod uapi
+
+# Build (or find in the cache) both test kernels, e.g. to warm a CI cache.
+vm-kernels: vm-deps
+	@scripts/vm/build-kernel.sh debug
+	@scripts/vm/build-kernel.sh base
+
+VM_CHECKS += check-vm-debug check-vm-stock
+NATIVE_CHECKS += checkpatch
