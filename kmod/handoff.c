@@ -11,6 +11,7 @@
 #include <linux/smp.h>
 
 #include "flipcall.h"
+#include "trace.h"
 
 bool flipcall_op_side_ok(u32 op, u32 side)
 {
@@ -192,6 +193,7 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
 	if (!wq_has_sleeper(&peer->wq))
 		return 0;
 	flipcall_stat_inc(&ep->stats.wakes);
+	trace_flipcall_wake(ep, will_wait);
 	/*
 	 * The sync hint tells the scheduler this task is about to sleep, so
 	 * the peer tends to run on this CPU instead of waking another one.
@@ -240,6 +242,7 @@ static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
 		ret = flipcall_spin(ep);
 		if (ret != -EAGAIN) {
 			flipcall_stat_inc(&ep->stats.spin_hits);
+			trace_flipcall_spin_hit(ep);
 			return ret;
 		}
 	}
@@ -253,6 +256,7 @@ static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
 			ret = -ERESTARTSYS;
 			break;
 		}
+		trace_flipcall_sleep(ep);
 		schedule();
 		slept = true;
 	}
@@ -330,6 +334,8 @@ bool flipcall_conn_end(struct flipcall_conn *conn, u32 reason)
 
 	WRITE_ONCE(flipcall_window_header(&conn->window)->state,
 		   FLIPCALL_STATE_SHUTDOWN);
+	trace_flipcall_shutdown(conn, reason);
+	trace_flipcall_peer_gone(conn, reason);
 	for (side = FLIPCALL_SIDE_CLIENT; side <= FLIPCALL_SIDE_SERVER; side++)
 		wake_up_interruptible_poll(&conn->ep[side].wq,
 					   flipcall_poll_mask(ended, side));
