@@ -19,27 +19,36 @@ $(FCCTL_OUT)/%.o: tools/flipcallctl/%.c $(FCCTL_HDRS)
 $(FCCTL_BIN): $(FCCTL_OUT)/main.o $(FCCTL_OBJS)
 	$(CC) -static -o $@ $^ $(FCCTL_LIBS)
 
-# Tests (kselftest harness; run in the VM by check-vm-debug).
-FCCTL_TESTS := $(FCCTL_OUT)/flipcallctl_test
+# Tests (kselftest harness, one program per concern; run in the VM by
+# check-vm-debug). They share tests/fctest.c and link the CLI's objects.
+FCCTL_TEST_NAMES := fcctl_netlink_test fcctl_cli_test fcctl_trace_test
+FCCTL_TESTS := $(addprefix $(FCCTL_OUT)/,$(FCCTL_TEST_NAMES))
 FCCTL_TEST_CFLAGS = $(FCCTL_CFLAGS) -Wno-missing-prototypes -Wno-sign-compare \
 		    -Wno-unused-parameter -I$(SRCDIR)/third_party/kselftest \
 		    -I$(SRCDIR)/tools/flipcallctl
-FCCTL_TEST_SRCS := $(wildcard tools/flipcallctl/tests/*.c)
+FCCTL_TEST_HELPER := $(FCCTL_OUT)/fctest.o
 
-$(FCCTL_OUT)/flipcallctl_test: $(FCCTL_TEST_SRCS) $(FCCTL_OBJS) \
-			       $(wildcard tools/flipcallctl/tests/*.h) $(FCCTL_HDRS) \
-			       third_party/kselftest/kselftest_harness.h
-	$(CC) $(FCCTL_TEST_CFLAGS) -static -pthread -o $@ $(FCCTL_TEST_SRCS) \
-		$(FCCTL_OBJS) $(FCCTL_LIBS)
+$(FCCTL_TEST_HELPER): tools/flipcallctl/tests/fctest.c \
+		      tools/flipcallctl/tests/fctest.h $(FCCTL_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(FCCTL_TEST_CFLAGS) -c -o $@ $<
 
-.PHONY: flipcallctl install-flipcallctl
+$(FCCTL_OUT)/fcctl_%_test: tools/flipcallctl/tests/%_test.c \
+			   $(FCCTL_TEST_HELPER) $(FCCTL_OBJS) $(FCCTL_HDRS) \
+			   tools/flipcallctl/tests/fctest.h \
+			   third_party/kselftest/kselftest_harness.h
+	$(CC) $(FCCTL_TEST_CFLAGS) -static -pthread -o $@ $< \
+		$(FCCTL_TEST_HELPER) $(FCCTL_OBJS) $(FCCTL_LIBS)
+
+.PHONY: flipcallctl flipcallctl-tests install-flipcallctl
 flipcallctl: $(FCCTL_BIN)
+flipcallctl-tests: $(FCCTL_TESTS)
 
 install-flipcallctl: $(FCCTL_BIN)
 	install -D -m 0755 $(FCCTL_BIN) $(DESTDIR)$(PREFIX)/sbin/flipcallctl
 	install -D -m 0644 man/man8/flipcallctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/flipcallctl.8
 
-ALL_TARGETS     += flipcallctl
+ALL_TARGETS     += flipcallctl flipcallctl-tests
 INSTALL_TARGETS += install-flipcallctl
 VM_TEST_BINS    += $(FCCTL_TESTS)
