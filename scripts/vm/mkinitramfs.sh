@@ -41,7 +41,8 @@ done
 # ones (the dynamic loader's search path matches the host's).
 copy_libs() {
 	local lib
-	ldd "$1" 2>/dev/null | awk '/not found/ { print "MISSING " $1; next }
+	# ldd fails on static programs: they need nothing.
+	{ ldd "$1" 2>/dev/null || true; } | awk '/not found/ { print "MISSING " $1; next }
 		/=> \// { print $3; next } /^\t\// { print $1 }' |
 	while read -r lib rest; do
 		if [ "$lib" = MISSING ]; then

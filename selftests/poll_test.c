@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * poll and epoll on endpoints: EPOLLIN|EPOLLRDNORM while the endpoint holds
+ * control, EPOLLHUP once shut down, EPOLLHUP|EPOLLERR once the peer is
+ * gone, and sleepers woken by each of those transitions.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "flipcall_test.h"
+#include "kselftest_harness.h"
+
+#define NB		FLIPCALL_HANDOFF_NONBLOCK
+#define READABLE	(POLLIN | POLLRDNORM)
+#define ENDED_BITS	(POLLHUP | POLLERR)
+#define ALL_BITS	(READABLE | ENDED_BITS)
+
+FIXTURE(poll) {
+	int ctl;
+	int client;
+	int server;
+};
+
+FIXTURE_SETUP(poll)
+{
+	struct flipcall_create c;
+
+	self->ctl = fct_open_ctl();
+	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
+				       strerror(-self->ctl));
+	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &c));
+	self->client = c.client_fd;
+	self->server = c.server_fd;
+}
+
+FIXTURE_TEARDOWN(poll)
+{
+	if (self->client >= 0)
+		close(self->client);
+	if (self->server >= 0)
+		close(self->server);
+	close(self->ctl);
+}
+
+/* The endpoint's current poll bits (POLLIN asked; HUP/ERR always reported). */
+static short revents(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDNORM };
+
+	return poll(&pfd, 1, 0) < 0 ? -1 : pfd.revents;
+}
+
+TEST_F(poll, new_connection_client_holds_control)
+{
+	EXPECT_EQ(READABLE, revents(self->client) & ALL_BITS);
+	EXPECT_EQ(0, revents(self->server) & ALL_BITS);
+}
+
+TEST_F(poll, control_moves_with_each_handoff)
+{
+	uint32_t got;
+
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 0,
+				       NULL));
+	EXPECT_EQ(0, revents(self->client) & ALL_BITS);
+	EXPECT_EQ(READABLE, revents(self->server) & ALL_BITS);
+	ASSERT_EQ(0, fct_handoff(self->server, FLIPCALL_OP_RECV_FIRST, NB, 0,
+				 &got));
+	EXPECT_EQ(READABLE, revents(self->server) & ALL_BITS);
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->server, FLIPCALL_OP_SEND_RECV, NB,
+				       0, NULL));
+	EXPECT_EQ(READABLE, revents(self->client) & ALL_BITS);
+	EXPECT_EQ(0, revents(self->server) & ALL_BITS);
+}
+
+TEST_F(poll, send_last_gives_control_away)
+{
+	uint32_t got;
+
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 0,
+				       NULL));
+	ASSERT_EQ(0, fct_handoff(self->server, FLIPCALL_OP_RECV_FIRST, NB, 0,
+				 &got));
+	ASSERT_EQ(0, fct_handoff(self->server, FLIPCALL_OP_SEND_LAST, 0, 0,
+				 NULL));
+	EXPECT_EQ(0, revents(self->server) & ALL_BITS);
+	EXPECT_EQ(READABLE, revents(self->client) & ALL_BITS);
+}
+
+TEST_F(poll, shutdown_is_pollhup_on_both)
+{
+	ASSERT_EQ(0, fct_shutdown(self->client));
+	EXPECT_EQ(POLLHUP, revents(self->client) & ENDED_BITS);
+	EXPECT_EQ(POLLHUP, revents(self->server) & ENDED_BITS);
+}
+
+TEST_F(poll, client_gone_is_pollhup_pollerr_on_server)
+{
+	close(self->client);
+	self->client = -1;
+	EXPECT_EQ(POLLHUP | POLLERR, revents(self->server) & ENDED_BITS);
+}
+
+TEST_F(poll, server_gone_is_pollhup_pollerr_on_client)
+{
+	close(self->server);
+	self->server = -1;
+	EXPECT_EQ(POLLHUP | POLLERR, revents(self->client) & ENDED_BITS);
+}
+
+/* A thread sleeping in poll(2) on @fd; result in revents. */
+struct poller {
+	pthread_t thread;
+	pid_t tid;
+	int fd;
+	int ret;
+	short revents;
+	int started[2];
+};
+
+static void *poller_main(void *arg)
+{
+	struct poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	p->tid = fct_gettid();
+	fct_notify(p->started[1], 's');
+	p->ret = poll(&pfd, 1, FCT_WAIT_MS);
+	p->revents = pfd.revents;
+	return NULL;
+}
+
+static void start_poller(struct __test_metadata *_metadata, struct poller *p,
+			 int fd)
+{
+	p->fd = fd;
+	ASSERT_EQ(0, pipe(p->started));
+	ASSERT_EQ(0, pthread_create(&p->thread, NULL, poller_main, p));
+	ASSERT_EQ(0, fct_expect(p->started[0], FCT_WAIT_MS, NULL));
+	ASSERT_EQ(0, fct_wait_sleeping(p->tid, FCT_WAIT_MS));
+}
+
+static short join_poller(struct poller *p)
+{
+	pthread_join(p->thread, NULL);
+	close(p->started[0]);
+	close(p->started[1]);
+	return p->ret == 1 ? p->revents : -1;
+}
+
+TEST_F(poll, sleeping_poll_wakes_on_handoff)
+{
+	struct poller p;
+
+	start_poller(_metadata, &p, self->server);
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 0,
+				       NULL));
+	EXPECT_EQ(POLLIN, join_poller(&p) & (POLLIN | ENDED_BITS));
+}
+
+TEST_F(poll, sleeping_poll_wakes_on_shutdown)
+{
+	struct poller p;
+
+	start_poller(_metadata, &p, self->server);
+	ASSERT_EQ(0, fct_shutdown(self->client));
+	EXPECT_EQ(POLLHUP, join_poller(&p) & ENDED_BITS);
+}
+
+TEST_F(poll, sleeping_poll_wakes_on_peer_close)
+{
+	struct poller p;
+
+	start_poller(_metadata, &p, self->server);
+	close(self->client);
+	self->client = -1;
+	EXPECT_EQ(POLLHUP | POLLERR, join_poller(&p) & ENDED_BITS);
+}
+
+TEST_F(poll, sleeping_poll_wakes_on_peer_death)
+{
+	struct poller p;
+	int status;
+	pid_t pid = fct_fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(self->server);
+		pause();
+		_exit(1);
+	}
+	close(self->client);
+	self->client = -1;
+	start_poller(_metadata, &p, self->server);
+	EXPECT_EQ(0, revents(self->server) & ENDED_BITS);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_EQ(POLLHUP | POLLERR, join_poller(&p) & ENDED_BITS);
+	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
+}
+
+TEST_F(poll, epoll_level_triggered_follows_control)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->server, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 0,
+				       NULL));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, FCT_WAIT_MS));
+	EXPECT_EQ(7, ev.data.u32);
+	EXPECT_EQ(EPOLLIN, ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR));
+	/* Level-triggered: still ready until control moves on. */
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0));
+	close(ep);
+}
+
+/* Edge-triggered epoll sees one event per hand-back, none lost. */
+TEST_F(poll, epoll_edge_triggered_reports_every_handback)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	uint32_t got;
+	int round;
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 0,
+				       NULL));
+	ASSERT_EQ(0, fct_handoff(self->server, FLIPCALL_OP_RECV_FIRST, NB, 0,
+				 &got));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->client, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	for (round = 0; round < 5; round++) {
+		ASSERT_EQ(-EAGAIN, fct_handoff(self->server,
+					       FLIPCALL_OP_SEND_RECV, NB, round,
+					       NULL));
+		ASSERT_EQ(1, epoll_wait(ep, &ev, 1, FCT_WAIT_MS))
+			TH_LOG("round %d", round);
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+		/* The pending call is CONNECT the first time round. */
+		ASSERT_EQ(0, fct_handoff(self->client,
+					 round ? FLIPCALL_OP_SEND_RECV :
+						 FLIPCALL_OP_CONNECT,
+					 NB, 0, &got));
+		EXPECT_EQ(round, got);
+		ASSERT_EQ(-EAGAIN, fct_handoff(self->client,
+					       FLIPCALL_OP_SEND_RECV, NB, 0,
+					       NULL));
+		ASSERT_EQ(0, fct_handoff(self->server, FLIPCALL_OP_SEND_RECV,
+					 NB, 0, &got));
+	}
+	close(ep);
+}
+
+TEST_F(poll, epoll_reports_shutdown_as_epollhup)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->server, &ev));
+	ASSERT_EQ(0, fct_shutdown(self->server));
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, FCT_WAIT_MS));
+	EXPECT_EQ(EPOLLHUP, ev.events & (EPOLLHUP | EPOLLERR));
+	close(ep);
+}
+
+TEST_F(poll, epoll_reports_peer_gone_as_epollhup_epollerr)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->client, &ev));
+	close(self->server);
+	self->server = -1;
+	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, FCT_WAIT_MS));
+	EXPECT_EQ(EPOLLHUP | EPOLLERR, ev.events & (EPOLLHUP | EPOLLERR));
+	close(ep);
+}
+
+TEST_HARNESS_MAIN
