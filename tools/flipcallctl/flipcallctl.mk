@@ -40,7 +40,13 @@ $(FCCTL_OUT)/fcctl_%_test: tools/flipcallctl/tests/%_test.c \
 	$(CC) $(FCCTL_TEST_CFLAGS) -static -pthread -o $@ $< \
 		$(FCCTL_TEST_HELPER) $(FCCTL_OBJS) $(FCCTL_LIBS)
 
-.PHONY: flipcallctl flipcallctl-tests install-flipcallctl
+# The host cannot load the module: check the CLI's behaviour without it.
+check-flipcallctl-native: $(FCCTL_BIN)
+	@mkdir -p $(RESULTS)
+	@tools/flipcallctl/tests/native-cli.sh $(FCCTL_BIN) \
+		$(RESULTS)/flipcallctl-native.results
+
+.PHONY: flipcallctl flipcallctl-tests install-flipcallctl check-flipcallctl-native
 flipcallctl: $(FCCTL_BIN)
 flipcallctl-tests: $(FCCTL_TESTS)
 
@@ -52,3 +58,4 @@ install-flipcallctl: $(FCCTL_BIN)
 ALL_TARGETS     += flipcallctl flipcallctl-tests
 INSTALL_TARGETS += install-flipcallctl
 VM_TEST_BINS    += $(FCCTL_TESTS)
+NATIVE_CHECKS   += check-flipcallctl-native

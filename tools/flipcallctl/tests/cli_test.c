@@ -131,6 +131,7 @@ TEST(show_table_has_a_row_per_connection)
 	argv[2] = pid;
 	ASSERT_EQ(0, fctest_create(&c, 8192, 0));
 	ASSERT_EQ(0, fctest_cli(out, sizeof(out), argv));
+	fctest_log_lines("flipcallctl show", out);
 	EXPECT_EQ(0, strncmp(out, "ID ", 3));
 	snprintf(row, sizeof(row), "\n%-6" PRIu64 " client-active", c.id);
 	EXPECT_NE(NULL, strstr(out, row));

@@ -11,28 +11,34 @@
 #include "cli.h"
 #include "fctest.h"
 
-int fctest_create(struct fctest_conn *conn, uint64_t window_len,
-		  uint32_t flags)
+int fctest_create_at(int ctl, struct fctest_conn *conn, uint64_t window_len,
+		     uint32_t flags)
 {
 	struct flipcall_create create = {
 		.window_len = window_len,
 		.flags = flags | FLIPCALL_CREATE_CLOEXEC,
 	};
-	int ctl, ret = 0;
 
-	ctl = open(FLIPCALL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
 	if (ioctl(ctl, FLIPCALL_IOC_CREATE, &create))
-		ret = -errno;
-	close(ctl);
-	if (ret)
-		return ret;
+		return -errno;
 	conn->client = create.client_fd;
 	conn->server = create.server_fd;
 	conn->id = create.conn_id;
 	conn->window_len = create.window_len;
 	return 0;
+}
+
+int fctest_create(struct fctest_conn *conn, uint64_t window_len,
+		  uint32_t flags)
+{
+	int ctl, ret;
+
+	ctl = open(FLIPCALL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	ret = fctest_create_at(ctl, conn, window_len, flags);
+	close(ctl);
+	return ret;
 }
 
 void fctest_close(struct fctest_conn *conn)
@@ -205,4 +211,15 @@ int fctest_cli(char *out, size_t len, const char *const *argv)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+void fctest_log_lines(const char *title, const char *text)
+{
+	const char *end;
+
+	fprintf(stderr, "# %s:\n", title);
+	for (; *text; text = *end ? end + 1 : end) {
+		end = strchrnul(text, '\n');
+		fprintf(stderr, "#   %.*s\n", (int)(end - text), text);
+	}
 }

@@ -22,6 +22,9 @@ struct fctest_conn {
 
 int fctest_create(struct fctest_conn *conn, uint64_t window_len,
 		  uint32_t flags);
+/* The same through an open /dev/flipcall, e.g. one opened before a setuid. */
+int fctest_create_at(int ctl, struct fctest_conn *conn, uint64_t window_len,
+		     uint32_t flags);
 void fctest_close(struct fctest_conn *conn);
 int fctest_handoff(int fd, uint32_t op, uint32_t send_len);
 int fctest_user_limit(uint64_t *limit);
@@ -50,5 +53,8 @@ long long fctest_fdinfo(int fd, const char *name);
  * Returns the exit status, or -1 if it did not exit normally.
  */
 int fctest_cli(char *out, size_t len, const char *const *argv);
+
+/* Copies @text into the TAP output as comment lines, e.g. for docs. */
+void fctest_log_lines(const char *title, const char *text);
 
 #endif /* FLIPCALLCTL_FCTEST_H */

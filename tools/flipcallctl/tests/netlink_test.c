@@ -5,15 +5,18 @@
  * how strictly requests are validated.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
@@ -23,7 +26,6 @@
 
 #define ROUNDS		50
 #define NOBODY		65534
-#define CAP_NET_ADMIN_BIT	12
 
 struct seen {
 	pid_t creator;			/* only connections it created */
@@ -201,42 +203,54 @@ TEST(stats_count_connections_and_bytes)
 
 static int has_net_admin(void)
 {
-	char line[256];
-	unsigned long long caps = 0;
-	FILE *f = fopen("/proc/self/status", "re");
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
 
-	if (!f)
+	if (syscall(SYS_capget, &hdr, data))
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return !!(caps & (1ULL << CAP_NET_ADMIN_BIT));
+	return !!(data[0].effective & (1U << CAP_NET_ADMIN));
 }
 
 /*
  * The unprivileged half, in a child: returns 0 or the number of the check
  * that failed. It reports its connection's id through @report and keeps it
- * open until @hold is closed.
+ * open until @hold is closed. @ctl is /dev/flipcall, opened while still
+ * root, so the test does not depend on nobody reaching /dev.
  */
-static int nobody_view(uint64_t roots_id, int report, int hold)
+static int nobody_view(int ctl, uint64_t roots_id, int report, int hold)
 {
 	struct seen seen = { 0 };
 	struct fcnl_stats stats;
 	struct fctest_conn mine;
 	struct fcnl_conn got;
 	struct fcnl *nl;
+	int ret;
 	char c;
 
 	if (setresgid(NOBODY, NOBODY, NOBODY) ||
 	    setresuid(NOBODY, NOBODY, NOBODY))
 		return 1;
-	if (has_net_admin() != 0)
+	if (has_net_admin() != 0) {
+		fprintf(stderr, "# nobody still has CAP_NET_ADMIN (%d)\n",
+			has_net_admin());
 		return 2;
-	if (fctest_create(&mine, 4096, 0) || fcnl_open(&nl))
+	}
+	/* Created as nobody: the uid is the caller's, not the opener's. */
+	ret = fctest_create_at(ctl, &mine, 4096, 0);
+	if (ret) {
+		fprintf(stderr, "# nobody cannot create: %s\n", strerror(-ret));
 		return 3;
-	if (fcnl_conn_dump(nl, collect, &seen))
+	}
+	ret = fcnl_open(&nl);
+	if (ret) {
+		fprintf(stderr, "# nobody cannot open netlink: %s\n",
+			strerror(-ret));
 		return 4;
+	}
+	if (fcnl_conn_dump(nl, collect, &seen))
+		return 12;
 	/* Only nobody's connections: at least ours, never root's. */
 	if (!find(&seen, mine.id) || find(&seen, roots_id))
 		return 5;
@@ -265,7 +279,7 @@ static int nobody_view(uint64_t roots_id, int report, int hold)
 TEST(unprivileged_caller_sees_only_its_uid)
 {
 	struct seen seen = { 0 };
-	int report[2], hold[2];
+	int report[2], hold[2], ctl;
 	struct fctest_conn root;
 	uint64_t nobodys_id;
 	struct fcnl *nl;
@@ -276,6 +290,8 @@ TEST(unprivileged_caller_sees_only_its_uid)
 		SKIP(return, "needs root to switch to nobody");
 	ASSERT_EQ(0, fcnl_open(&nl));
 	ASSERT_EQ(0, fctest_create(&root, 4096, 0));
+	ctl = open(FLIPCALL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, ctl);
 	ASSERT_EQ(0, pipe(report));
 	ASSERT_EQ(0, pipe(hold));
 	pid = fork();
@@ -283,14 +299,19 @@ TEST(unprivileged_caller_sees_only_its_uid)
 	if (!pid) {
 		close(report[0]);
 		close(hold[1]);
-		_exit(nobody_view(root.id, report[1], hold[0]));
+		_exit(nobody_view(ctl, root.id, report[1], hold[0]));
 	}
+	close(ctl);
 	close(report[1]);
 	close(hold[0]);
 
 	/* Root (CAP_NET_ADMIN) sees both users' connections. */
-	ASSERT_EQ(sizeof(nobodys_id),
-		  read(report[0], &nobodys_id, sizeof(nobodys_id)));
+	if (read(report[0], &nobodys_id, sizeof(nobodys_id)) !=
+	    sizeof(nobodys_id)) {
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		/* The child's failed check, by number. */
+		ASSERT_EQ(0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
 	ASSERT_EQ(0, fcnl_conn_dump(nl, collect, &seen));
 	EXPECT_NE(NULL, find(&seen, root.id));
 	ASSERT_NE(NULL, find(&seen, nobodys_id));

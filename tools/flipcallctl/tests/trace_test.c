@@ -174,6 +174,7 @@ TEST_F(trace, lifecycle_events_carry_their_fields)
 
 	trace = tracefs_read();
 	ASSERT_NE(NULL, trace);
+	fctest_log_lines("trace", trace);
 	snprintf(fields, sizeof(fields), "uid=%u", getuid());
 	EXPECT_EQ(1, count(trace, "flipcall_conn_create", gone.id,
 			   "window_len=8192 spin_ns=0"));
