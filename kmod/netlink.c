@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/netlink.h>
+#include <linux/sizes.h>
 #include <linux/timekeeping.h>
 #include <linux/uidgid.h>
 #include <net/genetlink.h>
@@ -293,23 +294,31 @@ static int flipcall_nl_put_stats(struct sk_buff *skb,
 	return 0;
 }
 
+/* Per-user nests grow with the users holding windows; so may the reply. */
+#define FLIPCALL_NL_STATS_MAX_SIZE	SZ_1M
+
 static int flipcall_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct flipcall_viewer viewer;
+	size_t size = NLMSG_GOODSIZE;
 	struct sk_buff *msg;
 	void *hdr;
 
 	flipcall_viewer_init(&viewer, skb);
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &flipcall_genl_family, 0,
-				FLIPCALL_CMD_STATS_GET);
-	if (!hdr || flipcall_nl_put_stats(msg, &viewer)) {
-		/* Only a privileged viewer with very many users gets here. */
+	for (;;) {
+		msg = genlmsg_new(size, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		hdr = genlmsg_put_reply(msg, info, &flipcall_genl_family, 0,
+					FLIPCALL_CMD_STATS_GET);
+		if (hdr && !flipcall_nl_put_stats(msg, &viewer))
+			break;
 		nlmsg_free(msg);
-		GENL_SET_ERR_MSG(info, "statistics do not fit one message");
-		return -EMSGSIZE;
+		if (size >= FLIPCALL_NL_STATS_MAX_SIZE) {
+			GENL_SET_ERR_MSG(info, "statistics do not fit a message");
+			return -EMSGSIZE;
+		}
+		size *= 2;
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);

@@ -236,6 +236,8 @@ int fcnl_open(struct fcnl **out)
 	}
 	/* Requests complete on their reply, so no separate ACK is asked for. */
 	nl_socket_disable_auto_ack(nl->sk);
+	/* Size each receive buffer to the message: stats replies can be big. */
+	nl_socket_enable_msg_peek(nl->sk);
 	ret = genl_connect(nl->sk);
 	if (ret < 0) {
 		ret = fcnl_errno(ret);
