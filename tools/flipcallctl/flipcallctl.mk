@@ -20,22 +20,29 @@ $(FCCTL_BIN): $(FCCTL_OUT)/main.o $(FCCTL_OBJS)
 	$(CC) -static -o $@ $^ $(FCCTL_LIBS)
 
 # Tests (kselftest harness, one program per concern; run in the VM by
-# check-vm-debug). They share tests/fctest.c and link the CLI's objects.
+# check-vm-debug). They share tests/fctest.c, the selftests' raw-ABI helpers
+# (selftests/flipcall_test.c, compiled here too) and the CLI's objects.
 FCCTL_TEST_NAMES := fcctl_netlink_test fcctl_cli_test fcctl_trace_test
 FCCTL_TESTS := $(addprefix $(FCCTL_OUT)/,$(FCCTL_TEST_NAMES))
 FCCTL_TEST_CFLAGS = $(FCCTL_CFLAGS) -Wno-missing-prototypes -Wno-sign-compare \
 		    -Wno-unused-parameter -I$(SRCDIR)/third_party/kselftest \
-		    -I$(SRCDIR)/tools/flipcallctl
-FCCTL_TEST_HELPER := $(FCCTL_OUT)/fctest.o
+		    -I$(SRCDIR)/tools/flipcallctl -I$(SRCDIR)/selftests
+FCCTL_TEST_HELPER := $(FCCTL_OUT)/fctest.o $(FCCTL_OUT)/flipcall_test.o
+FCCTL_TEST_HDRS := tools/flipcallctl/tests/fctest.h selftests/flipcall_test.h
 
-$(FCCTL_TEST_HELPER): tools/flipcallctl/tests/fctest.c \
-		      tools/flipcallctl/tests/fctest.h $(FCCTL_HDRS)
+$(FCCTL_OUT)/fctest.o: tools/flipcallctl/tests/fctest.c $(FCCTL_TEST_HDRS) \
+		       $(FCCTL_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(FCCTL_TEST_CFLAGS) -c -o $@ $<
+
+$(FCCTL_OUT)/flipcall_test.o: selftests/flipcall_test.c $(FCCTL_TEST_HDRS) \
+			      uapi/linux/flipcall.h
 	@mkdir -p $(@D)
 	$(CC) $(FCCTL_TEST_CFLAGS) -c -o $@ $<
 
 $(FCCTL_OUT)/fcctl_%_test: tools/flipcallctl/tests/%_test.c \
 			   $(FCCTL_TEST_HELPER) $(FCCTL_OBJS) $(FCCTL_HDRS) \
-			   tools/flipcallctl/tests/fctest.h \
+			   $(FCCTL_TEST_HDRS) \
 			   third_party/kselftest/kselftest_harness.h
 	$(CC) $(FCCTL_TEST_CFLAGS) -static -pthread -o $@ $< \
 		$(FCCTL_TEST_HELPER) $(FCCTL_OBJS) $(FCCTL_LIBS)

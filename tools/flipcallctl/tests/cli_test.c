@@ -6,13 +6,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "cli.h"
 #include "fctest.h"
+#include "flipcall_test.h"
 #include "kselftest_harness.h"
 
 #define ROUNDS	20
@@ -109,7 +109,7 @@ TEST(get_json_after_round_trips_and_shutdown)
 	EXPECT_EQ(server, json_u64(json_member(conn, "server"), "pid"));
 	json_object_put(conn);
 
-	ASSERT_EQ(0, ioctl(c.client, FLIPCALL_IOC_SHUTDOWN));
+	ASSERT_EQ(0, fct_shutdown(c.client));
 	ASSERT_EQ(0, fctest_cli(out, sizeof(out), argv));
 	conn = json_tokener_parse(out);
 	ASSERT_NE(NULL, conn);

@@ -4,23 +4,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "fctest.h"
+#include "flipcall_test.h"
 
 int fctest_create_at(int ctl, struct fctest_conn *conn, uint64_t window_len,
 		     uint32_t flags)
 {
-	struct flipcall_create create = {
-		.window_len = window_len,
-		.flags = flags | FLIPCALL_CREATE_CLOEXEC,
-	};
+	struct flipcall_create create;
+	int ret;
 
-	if (ioctl(ctl, FLIPCALL_IOC_CREATE, &create))
-		return -errno;
+	ret = fct_create(ctl, window_len, flags | FLIPCALL_CREATE_CLOEXEC,
+			 &create);
+	if (ret)
+		return ret;
 	conn->client = create.client_fd;
 	conn->server = create.server_fd;
 	conn->id = create.conn_id;
@@ -33,9 +33,9 @@ int fctest_create(struct fctest_conn *conn, uint64_t window_len,
 {
 	int ctl, ret;
 
-	ctl = open(FLIPCALL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ctl = fct_open_ctl();
 	if (ctl < 0)
-		return -errno;
+		return ctl;
 	ret = fctest_create_at(ctl, conn, window_len, flags);
 	close(ctl);
 	return ret;
@@ -51,45 +51,19 @@ void fctest_close(struct fctest_conn *conn)
 	conn->server = -1;
 }
 
-int fctest_handoff(int fd, uint32_t op, uint32_t send_len)
-{
-	struct flipcall_handoff arg = { .op = op, .send_len = send_len };
-
-	while (ioctl(fd, FLIPCALL_IOC_HANDOFF, &arg)) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return 0;
-}
-
-int fctest_user_limit(uint64_t *limit)
-{
-	struct flipcall_api api = { .api = FLIPCALL_API };
-	int ctl, ret = 0;
-
-	ctl = open(FLIPCALL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	if (ioctl(ctl, FLIPCALL_IOC_API, &api))
-		ret = -errno;
-	close(ctl);
-	*limit = api.user_limit;
-	return ret;
-}
-
 static int fctest_serve_rounds(int fd, int rounds)
 {
 	struct flipcall_endpoint_info info;
 	int i;
 
-	if (ioctl(fd, FLIPCALL_IOC_INFO, &info))
+	if (fct_info(fd, &info))
 		return 10;
-	if (fctest_handoff(fd, FLIPCALL_OP_RECV_FIRST, 0))
+	if (fct_handoff(fd, FLIPCALL_OP_RECV_FIRST, 0, 0, NULL))
 		return 11;
 	for (i = 1; i < rounds; i++)
-		if (fctest_handoff(fd, FLIPCALL_OP_SEND_RECV, 8))
+		if (fct_handoff(fd, FLIPCALL_OP_SEND_RECV, 0, 8, NULL))
 			return 12;
-	if (fctest_handoff(fd, FLIPCALL_OP_SEND_LAST, 8))
+	if (fct_handoff(fd, FLIPCALL_OP_SEND_LAST, 0, 8, NULL))
 		return 13;
 	return 0;
 }
@@ -129,9 +103,10 @@ int fctest_ping(struct fctest_conn *conn, int rounds)
 {
 	int i, ret;
 
-	ret = fctest_handoff(conn->client, FLIPCALL_OP_CONNECT, 8);
+	ret = fct_handoff(conn->client, FLIPCALL_OP_CONNECT, 0, 8, NULL);
 	for (i = 1; !ret && i < rounds; i++)
-		ret = fctest_handoff(conn->client, FLIPCALL_OP_SEND_RECV, 8);
+		ret = fct_handoff(conn->client, FLIPCALL_OP_SEND_RECV, 0, 8,
+				  NULL);
 	return ret;
 }
 
@@ -143,27 +118,6 @@ int fctest_serve_end(pid_t pid, int release_fd)
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-long long fctest_fdinfo(int fd, const char *name)
-{
-	char path[64], line[256], key[64];
-	long long value = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	snprintf(key, sizeof(key), "flipcall-%s:", name);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, strlen(key))) {
-			value = strtoll(line + strlen(key), NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return value;
 }
 
 int fctest_cli(char *out, size_t len, const char *const *argv)

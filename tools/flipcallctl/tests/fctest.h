@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of flipcallctl's VM tests: connections through /dev/flipcall,
- * a peer process driving N round trips, the CLI run in a child, fdinfo.
- * Functions return 0 or a negative errno unless said otherwise.
+ * Helpers of flipcallctl's VM tests, on top of the selftests' raw-ABI
+ * helpers (selftests/flipcall_test.h): connections as a pair of fds, a peer
+ * process driving N round trips, the CLI run in a child. Functions return 0
+ * or a negative errno unless said otherwise.
  */
 #ifndef FLIPCALLCTL_FCTEST_H
 #define FLIPCALLCTL_FCTEST_H
@@ -26,8 +27,6 @@ int fctest_create(struct fctest_conn *conn, uint64_t window_len,
 int fctest_create_at(int ctl, struct fctest_conn *conn, uint64_t window_len,
 		     uint32_t flags);
 void fctest_close(struct fctest_conn *conn);
-int fctest_handoff(int fd, uint32_t op, uint32_t send_len);
-int fctest_user_limit(uint64_t *limit);
 
 /*
  * A server process for @conn: RECV_FIRST, @rounds - 1 SEND_RECV, then
@@ -43,9 +42,6 @@ int fctest_ping(struct fctest_conn *conn, int rounds);
 
 /* Let the server of fctest_serve() exit and reap it; its exit status. */
 int fctest_serve_end(pid_t pid, int release_fd);
-
-/* A "flipcall-NAME:" counter from /proc/self/fdinfo/@fd, or -1. */
-long long fctest_fdinfo(int fd, const char *name);
 
 /*
  * Runs flipcallctl with @argv (NULL-terminated, without argv[0]) in a

@@ -5,13 +5,11 @@
  * how strictly requests are validated.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +20,7 @@
 
 #include "fcnl.h"
 #include "fctest.h"
+#include "flipcall_test.h"
 #include "kselftest_harness.h"
 
 #define ROUNDS		50
@@ -60,6 +59,7 @@ TEST(get_counts_round_trips_and_peer_pid)
 	struct fctest_conn c;
 	struct fcnl_conn got;
 	struct fcnl *nl;
+	uint64_t fdinfo;
 	int release;
 	pid_t server;
 
@@ -81,10 +81,10 @@ TEST(get_counts_round_trips_and_peer_pid)
 	EXPECT_EQ(ROUNDS, got.ep[FLIPCALL_SIDE_SERVER].handoffs);
 	EXPECT_EQ(0, got.ep[FLIPCALL_SIDE_CLIENT].spin_hits);
 	/* The counters are the ones fdinfo shows. */
-	EXPECT_EQ(fctest_fdinfo(c.client, "sleeps"),
-		  got.ep[FLIPCALL_SIDE_CLIENT].sleeps);
-	EXPECT_EQ(fctest_fdinfo(c.client, "wakes"),
-		  got.ep[FLIPCALL_SIDE_CLIENT].wakes);
+	ASSERT_EQ(0, fct_fdinfo_u64(c.client, "flipcall-sleeps", &fdinfo));
+	EXPECT_EQ(fdinfo, got.ep[FLIPCALL_SIDE_CLIENT].sleeps);
+	ASSERT_EQ(0, fct_fdinfo_u64(c.client, "flipcall-wakes", &fdinfo));
+	EXPECT_EQ(fdinfo, got.ep[FLIPCALL_SIDE_CLIENT].wakes);
 	EXPECT_GE(ROUNDS, got.ep[FLIPCALL_SIDE_CLIENT].sleeps);
 	/* Created here; the server side was last queried by the child. */
 	EXPECT_EQ(getpid(), got.ep[FLIPCALL_SIDE_CLIENT].pid);
@@ -105,7 +105,7 @@ TEST(get_reports_how_it_ended)
 	ASSERT_EQ(0, fctest_create(&shut, 4096, 0));
 	ASSERT_EQ(0, fctest_create(&gone, 4096, 0));
 
-	ASSERT_EQ(0, ioctl(shut.server, FLIPCALL_IOC_SHUTDOWN));
+	ASSERT_EQ(0, fct_shutdown(shut.server));
 	ASSERT_EQ(0, fcnl_conn_get(nl, shut.id, &got));
 	EXPECT_EQ(FLIPCALL_STATE_SHUTDOWN, got.state);
 	EXPECT_EQ(FLIPCALL_END_SHUTDOWN_SERVER, got.end);
@@ -172,12 +172,16 @@ static uint64_t user_bytes(const struct fcnl_stats *st, uint32_t uid)
 TEST(stats_count_connections_and_bytes)
 {
 	struct fcnl_stats before, after;
+	struct flipcall_api api = { .api = FLIPCALL_API };
 	struct fctest_conn a, b;
-	uint64_t limit;
 	struct fcnl *nl;
+	int ctl;
 
 	ASSERT_EQ(0, fcnl_open(&nl));
-	ASSERT_EQ(0, fctest_user_limit(&limit));
+	ctl = fct_open_ctl();
+	ASSERT_LE(0, ctl);
+	ASSERT_EQ(0, fct_api(ctl, &api));
+	close(ctl);
 	ASSERT_EQ(0, fcnl_stats_get(nl, &before));
 	ASSERT_EQ(0, fctest_create(&a, 4096, 0));
 	ASSERT_EQ(0, fctest_create(&b, 3 * 4096, 0));
@@ -189,7 +193,7 @@ TEST(stats_count_connections_and_bytes)
 		  after.live_window_bytes);
 	EXPECT_EQ(user_bytes(&before, getuid()) + 4 * 4096,
 		  user_bytes(&after, getuid()));
-	EXPECT_EQ(limit, after.user_limit);
+	EXPECT_EQ(api.user_limit, after.user_limit);
 	fcnl_stats_free(&before);
 	fcnl_stats_free(&after);
 
@@ -290,7 +294,7 @@ TEST(unprivileged_caller_sees_only_its_uid)
 		SKIP(return, "needs root to switch to nobody");
 	ASSERT_EQ(0, fcnl_open(&nl));
 	ASSERT_EQ(0, fctest_create(&root, 4096, 0));
-	ctl = open(FLIPCALL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ctl = fct_open_ctl();
 	ASSERT_LE(0, ctl);
 	ASSERT_EQ(0, pipe(report));
 	ASSERT_EQ(0, pipe(hold));

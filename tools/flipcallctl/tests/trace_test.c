@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fcnl.h"
 #include "fctest.h"
+#include "flipcall_test.h"
 #include "kselftest_harness.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
@@ -87,25 +87,6 @@ static int count(const char *trace, const char *event, uint64_t id,
 	return n;
 }
 
-/* Whether @pid sleeps (state S), e.g. in the wait of a hand-off. */
-static int sleeping(pid_t pid)
-{
-	char path[64], buf[256], *state;
-	FILE *f;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		state = strrchr(buf, ')');
-		ret = state && state[1] == ' ' && state[2] == 'S';
-	}
-	fclose(f);
-	return ret;
-}
-
 /*
  * A server that answers the client's CONNECT once the client sleeps in it,
  * so exactly one sleep and one wake happen, then exits (server gone).
@@ -114,17 +95,15 @@ static pid_t serve_after_client_sleeps(struct fctest_conn *c)
 {
 	struct flipcall_endpoint_info info;
 	pid_t client = getpid(), pid;
-	int i;
 
 	pid = fork();
 	if (pid)
 		return pid;
 	close(c->client);
-	for (i = 0; i < 10000 && !sleeping(client); i++)
-		usleep(1000);
-	if (ioctl(c->server, FLIPCALL_IOC_INFO, &info) ||
-	    fctest_handoff(c->server, FLIPCALL_OP_RECV_FIRST, 0) ||
-	    fctest_handoff(c->server, FLIPCALL_OP_SEND_LAST, 4))
+	if (fct_wait_sleeping(client, FCT_WAIT_MS) ||
+	    fct_info(c->server, &info) ||
+	    fct_handoff(c->server, FLIPCALL_OP_RECV_FIRST, 0, 0, NULL) ||
+	    fct_handoff(c->server, FLIPCALL_OP_SEND_LAST, 0, 4, NULL))
 		_exit(1);
 	_exit(0);
 }
@@ -163,13 +142,13 @@ TEST_F(trace, lifecycle_events_carry_their_fields)
 	ASSERT_GT(server, 0);
 	close(gone.server);
 	gone.server = -1;
-	ASSERT_EQ(0, fctest_handoff(gone.client, FLIPCALL_OP_CONNECT, 4));
+	ASSERT_EQ(0, fct_handoff(gone.client, FLIPCALL_OP_CONNECT, 0, 4, NULL));
 	ASSERT_EQ(server, waitpid(server, &status, 0));
 	ASSERT_EQ(0, status);
 	fctest_close(&gone);
 
 	ASSERT_EQ(0, fctest_create(&shut, 4096, 0));
-	ASSERT_EQ(0, ioctl(shut.server, FLIPCALL_IOC_SHUTDOWN));
+	ASSERT_EQ(0, fct_shutdown(shut.server));
 	fctest_close(&shut);
 
 	trace = tracefs_read();
