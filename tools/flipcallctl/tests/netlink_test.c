@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -327,6 +328,65 @@ TEST(unprivileged_caller_sees_only_its_uid)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	close(report[0]);
 	fctest_close(&root);
+	fcnl_close(nl);
+}
+
+struct churn {
+	int dumps;
+	int bad;
+};
+
+static int check_churned(const struct fcnl_conn *conn, void *arg)
+{
+	struct churn *churn = arg;
+
+	/* Whatever is caught mid-release must still read as a whole. */
+	if (!conn->id || !conn->window_len || conn->end > FLIPCALL_END_SERVER_GONE)
+		churn->bad++;
+	return 0;
+}
+
+/*
+ * Dumps and gets while a child creates, maps and drops connections: the
+ * dump's reference may be the last one, so it frees them (KASAN and
+ * lockdep watch this in the debug kernel).
+ */
+TEST(dump_races_with_create_and_release)
+{
+	struct churn churn = { 0 };
+	struct fcnl_conn got;
+	struct fcnl *nl;
+	int status, i;
+	pid_t pid;
+
+	ASSERT_EQ(0, fcnl_open(&nl));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct fctest_conn c;
+		void *win;
+
+		for (i = 0; i < 300; i++) {
+			if (fctest_create(&c, 4096, 0))
+				_exit(1);
+			win = fct_map(c.server, 4096, 0);
+			if (win == MAP_FAILED)
+				_exit(2);
+			fctest_close(&c);
+			munmap(win, 4096);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		ASSERT_EQ(0, fcnl_conn_dump(nl, check_churned, &churn));
+		churn.dumps++;
+		i = fcnl_conn_get(nl, churn.dumps, &got);
+		ASSERT_TRUE(i == 0 || i == -ENOENT);
+	}
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, churn.bad);
+	TH_LOG("%d dumps while the child churned", churn.dumps);
 	fcnl_close(nl);
 }
 
