@@ -165,6 +165,25 @@ u32 flipcall_info_state(u32 cs)
 }
 
 /*
+ * Only SHUTDOWN marks the header: after a release the window belongs to
+ * whoever still maps it, and the kernel leaves its bytes alone. @before is
+ * what the header held before a pass that lost the race with the ending.
+ */
+static void flipcall_mirror_end(struct flipcall_packet_header *hdr,
+				const struct flipcall_packet_header *before,
+				u32 reason)
+{
+	if (flipcall_end_errno(reason) == -ESHUTDOWN) {
+		WRITE_ONCE(hdr->state, FLIPCALL_STATE_SHUTDOWN);
+		return;
+	}
+	if (before) {
+		WRITE_ONCE(hdr->state, before->state);
+		WRITE_ONCE(hdr->data_len, before->data_len);
+	}
+}
+
+/*
  * Hand control to the peer. The length and the header are written before
  * the cmpxchg that publishes them (fully ordered); the receiver reads them
  * after an acquire load of the state. Only the side holding control passes
@@ -176,6 +195,10 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
 	struct flipcall_conn *conn = ep->conn;
 	struct flipcall_endpoint *peer = &conn->ep[!ep->side];
 	struct flipcall_packet_header *hdr = flipcall_window_header(&conn->window);
+	struct flipcall_packet_header old_hdr = {
+		.state = READ_ONCE(hdr->state),
+		.data_len = READ_ONCE(hdr->data_len),
+	};
 	int cs = ep->side;
 
 	WRITE_ONCE(conn->data_len[peer->side], len);
@@ -183,8 +206,8 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
 	WRITE_ONCE(hdr->state, peer->side);
 	WRITE_ONCE(ep->waker_cpu, raw_smp_processor_id());
 	if (!atomic_try_cmpxchg(&conn->state, &cs, peer->side)) {
-		/* Undo the header write racing with the ending's. */
-		WRITE_ONCE(hdr->state, FLIPCALL_STATE_SHUTDOWN);
+		/* The connection ended meanwhile: this pass never happened. */
+		flipcall_mirror_end(hdr, &old_hdr, flipcall_cs_end(cs));
 		return flipcall_end_errno(flipcall_cs_end(cs));
 	}
 	flipcall_stat_inc(&ep->stats.handoffs);
@@ -328,8 +351,7 @@ bool flipcall_conn_end(struct flipcall_conn *conn, u32 reason)
 		ended = flipcall_cs_ended(cs, reason);
 	} while (!atomic_try_cmpxchg(&conn->state, &cs, ended));
 
-	WRITE_ONCE(flipcall_window_header(&conn->window)->state,
-		   FLIPCALL_STATE_SHUTDOWN);
+	flipcall_mirror_end(flipcall_window_header(&conn->window), NULL, reason);
 	for (side = FLIPCALL_SIDE_CLIENT; side <= FLIPCALL_SIDE_SERVER; side++)
 		wake_up_interruptible_poll(&conn->ep[side].wq,
 					   flipcall_poll_mask(ended, side));

@@ -323,6 +323,7 @@ static void handoff_nonblocking_sequence(struct kunit *test)
 static void handoff_last_datagram_survives_release(struct kunit *test)
 {
 	struct flipcall_conn *conn = test->priv;
+	struct flipcall_packet_header *hdr = flipcall_window_header(&conn->window);
 	struct flipcall_endpoint *client = &conn->ep[CLIENT];
 	struct flipcall_endpoint *server = &conn->ep[SERVER];
 	u32 recv;
@@ -331,6 +332,9 @@ static void handoff_last_datagram_survives_release(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, call(server, FLIPCALL_OP_RECV_FIRST, 0, &recv), 0);
 	KUNIT_EXPECT_EQ(test, call(server, FLIPCALL_OP_SEND_LAST, 9, &recv), 0);
 	KUNIT_EXPECT_TRUE(test, flipcall_conn_end(conn, FLIPCALL_END_SERVER_GONE));
+	/* A release leaves the header as the last pass wrote it. */
+	KUNIT_EXPECT_EQ(test, hdr->state, (u32)FLIPCALL_STATE_CLIENT_ACTIVE);
+	KUNIT_EXPECT_EQ(test, hdr->data_len, 9U);
 	KUNIT_EXPECT_EQ(test, call(client, FLIPCALL_OP_CONNECT, 0, &recv), 0);
 	KUNIT_EXPECT_EQ(test, recv, 9U);
 	KUNIT_EXPECT_EQ(test, call(client, FLIPCALL_OP_SEND_RECV, 0, &recv),
