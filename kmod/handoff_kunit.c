@@ -209,25 +209,33 @@ static void first_ending_wins(struct kunit *test)
 			(u32)FLIPCALL_STATE_SERVER_ACTIVE);
 }
 
+/* __poll_t is a sparse-restricted type; KUnit compares plain integers. */
+static u32 poll_mask(u32 cs, u32 side)
+{
+	return (__force u32)flipcall_poll_mask(cs, side);
+}
+
 static void poll_mask_all_states(struct kunit *test)
 {
-	const __poll_t in = EPOLLIN | EPOLLRDNORM;
+	const u32 in = (__force u32)(EPOLLIN | EPOLLRDNORM);
+	const u32 hup = (__force u32)EPOLLHUP;
+	const u32 err = (__force u32)EPOLLERR;
 
-	KUNIT_EXPECT_EQ(test, flipcall_poll_mask(cs_make(CLIENT, 0), CLIENT), in);
-	KUNIT_EXPECT_EQ(test, flipcall_poll_mask(cs_make(CLIENT, 0), SERVER), 0);
-	KUNIT_EXPECT_EQ(test, flipcall_poll_mask(cs_make(SERVER, 0), SERVER), in);
+	KUNIT_EXPECT_EQ(test, poll_mask(cs_make(CLIENT, 0), CLIENT), in);
+	KUNIT_EXPECT_EQ(test, poll_mask(cs_make(CLIENT, 0), SERVER), 0U);
+	KUNIT_EXPECT_EQ(test, poll_mask(cs_make(SERVER, 0), SERVER), in);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_CLIENT),
-					   CLIENT), EPOLLHUP);
+			poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_CLIENT), CLIENT),
+			hup);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_SERVER),
-					   SERVER), in | EPOLLHUP);
+			poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_SERVER), SERVER),
+			in | hup);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(CLIENT, FLIPCALL_END_SERVER_GONE),
-					   SERVER), EPOLLHUP | EPOLLERR);
+			poll_mask(cs_make(CLIENT, FLIPCALL_END_SERVER_GONE), SERVER),
+			hup | err);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(SERVER, FLIPCALL_END_CLIENT_GONE),
-					   SERVER), in | EPOLLHUP | EPOLLERR);
+			poll_mask(cs_make(SERVER, FLIPCALL_END_CLIENT_GONE), SERVER),
+			in | hup | err);
 }
 
 /* A live connection without files: each case owns one reference. */
