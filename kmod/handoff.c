@@ -190,7 +190,7 @@ static void flipcall_mirror_end(struct flipcall_packet_header *hdr,
  * and only its busy-bit holder runs here, so the cmpxchg can fail only
  * because the connection ended meanwhile.
  */
-static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
+static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 {
 	struct flipcall_conn *conn = ep->conn;
 	struct flipcall_endpoint *peer = &conn->ep[!ep->side];
@@ -217,9 +217,11 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
 	flipcall_stat_inc(&ep->stats.wakes);
 	/*
 	 * The sync hint tells the scheduler this task is about to sleep, so
-	 * the peer tends to run on this CPU instead of waking another one.
+	 * the peer tends to run on this CPU instead of waking another one. A
+	 * task that will spin first must not claim that: the peer would queue
+	 * behind the spinner, whose spin then ends at once on need_resched().
 	 */
-	if (will_wait)
+	if (will_sleep)
 		wake_up_interruptible_sync_poll(&peer->wq, EPOLLIN | EPOLLRDNORM);
 	else
 		wake_up_interruptible_poll(&peer->wq, EPOLLIN | EPOLLRDNORM);
@@ -315,7 +317,8 @@ int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg)
 		goto unlock;
 
 	if (step.pass) {
-		ret = flipcall_pass(ep, arg->send_len, step.wait);
+		ret = flipcall_pass(ep, arg->send_len,
+				    step.wait && !conn->spin_ns);
 		if (ret)
 			goto unlock;
 	}
