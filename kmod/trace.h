@@ -89,7 +89,10 @@ DEFINE_EVENT(flipcall_ep_class, flipcall_spin_hit,
 	     TP_ARGS(ep)
 );
 
-/* A pass of control by @ep that woke its sleeping peer. */
+/*
+ * A pass of control by @ep that woke its sleeping peer; @sync: with the
+ * scheduler hint that the waker sleeps next.
+ */
 TRACE_EVENT(flipcall_wake,
 	    TP_PROTO(const struct flipcall_endpoint *ep, bool sync),
 	    TP_ARGS(ep, sync),
