@@ -141,7 +141,7 @@ log)
 		exit 0
 	fi
 	hits=$(grep -nE -f <(grep -v '^#' "$here/splat-patterns") "$since" |
-		grep -vE -f <(grep -v '^#' "$here/splat-ignore"))
+		grep -vE -f <(grep -v '^#' "$here/splat-ignore" | sed 's/^\^/^[0-9]+:/'))
 	if [ -z "$hits" ]; then
 		echo "PASS ${prefix}kernel log clean" >>"$results"
 		exit 0

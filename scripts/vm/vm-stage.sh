@@ -12,7 +12,8 @@
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
 # Environment: BUILD RESULTS (from make), VM_TESTS (comma or space separated
 # program names), KUNIT_ONLY=1, VM_TEST_TIMEOUT (per program, s),
-# VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console).
+# VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console),
+# VM_BENCH_ARGS (arguments of every bench program, "{}" = its name).
 set -uo pipefail
 
 stage=$1
@@ -79,6 +80,7 @@ names=()
 for p in ${progs[@]+"${progs[@]}"}; do names+=("$(basename "$p")"); done
 [ "${KUNIT_ONLY:-0}" = 1 ] && names=()
 
+[ "$stage" = bench ] && export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"}
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
 	fail_stage "packing the initramfs failed"
 
