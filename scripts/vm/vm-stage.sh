@@ -80,7 +80,10 @@ names=()
 for p in ${progs[@]+"${progs[@]}"}; do names+=("$(basename "$p")"); done
 [ "${KUNIT_ONLY:-0}" = 1 ] && names=()
 
-[ "$stage" = bench ] && export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"}
+case $stage in
+bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
+demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
+esac
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
 	fail_stage "packing the initramfs failed"
 
@@ -99,15 +102,17 @@ echo "vm: $stage: VM ran $(( $(date +%s) - t0 )) s in all (logs in $out)"
 
 case $stage in
 debug)
-	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: "
+	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: " insmod
 	"$report" kunit "$out" "$RESULTS/vm-kunit.results"
 	"$report" programs "$out" "$RESULTS/vm-selftests.results" test ${names[@]+"${names[@]}"}
+	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: " rmmod
 	"$report" log "$out" "$RESULTS/vm-kernel-log.results" ""
 	"$report" kmemleak "$out" "$RESULTS/vm-kmemleak.results" "$ko"
 	;;
 stock)
-	"$report" module "$out" "$RESULTS/vm-stock.results" ""
+	"$report" module "$out" "$RESULTS/vm-stock.results" "" insmod
 	"$report" programs "$out" "$RESULTS/vm-stock.results" test ${names[@]+"${names[@]}"}
+	"$report" module "$out" "$RESULTS/vm-stock.results" "" rmmod
 	"$report" log "$out" "$RESULTS/vm-stock.results" ""
 	;;
 bench|demo)

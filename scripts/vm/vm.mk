@@ -12,6 +12,7 @@
 # Knobs: VM_TESTS="a b" runs only these programs, KUNIT_ONLY=1 runs none,
 # VM_TEST_TIMEOUT=<s> per program, VM_TIMEOUT=<s> per boot, VM_MEM=<MiB>,
 # VM_SHOW=all shows the whole guest console, DEMO_FLAVOUR=base|debug,
+# DEMO_ARGS="5 poll" (rounds; poll the state word instead of the ioctl),
 # VM_BENCH_ARGS="-j {}.json" arguments of each bench-vm program ({} = its
 # name; files the programs write in their directory land in build/bench/).
 
@@ -44,7 +45,7 @@ bench-vm: vm-deps $(VM_BENCH_BINS)
 		scripts/vm/vm-stage.sh bench $(VM_BENCH_BINS)
 
 demo: vm-deps $(FLIPCALL_DEMO_BIN)
-	@BUILD=$(BUILD) scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
+	@BUILD=$(BUILD) DEMO_ARGS="$(DEMO_ARGS)" scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
 
 checkpatch: vm-deps
 	@scripts/vm/checkpatch.sh $(RESULTS)/checkpatch.results kmod uapi

@@ -7,7 +7,7 @@
  * has it; otherwise each side polls the window's state word, which is what
  * the hand-off ioctl replaces.
  *
- * Usage: flipcall-demo [ROUNDS]
+ * Usage: flipcall-demo [ROUNDS [poll]]   ("poll" forces the fallback)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -225,7 +225,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	use_handoff = !ioctl(dev, FLIPCALL_IOC_API, &api) &&
-		      (api.features & FLIPCALL_FEATURE_HANDOFF);
+		      (api.features & FLIPCALL_FEATURE_HANDOFF) &&
+		      !(argc > 2 && !strcmp(argv[2], "poll"));
 	printf("flipcall-demo: control passes by %s\n", use_handoff ?
 	       "FLIPCALL_IOC_HANDOFF (sleep until the peer hands back)" :
 	       "polling the window's state word (module has no hand-off ioctl)");
