@@ -177,12 +177,20 @@ kmemleak)
 	if [ -n "$base" ] && [ -f "$ko" ]; then
 		leaks=$(echo "$leaks" | "$here/symbolize.sh" "$ko" "$base")
 	fi
+	# One line per allocation site: the first frame that is not the
+	# allocator itself, by its symbol when symbolize.sh found one.
 	echo "$leaks" | awk '
-		/^unreferenced object/ { size = $0; sub(/.*\(size /, "", size); sub(/\).*/, "", size); bt = 0; n++; next }
+		/^unreferenced object/ { size = $0; sub(/.*\(size /, "", size); sub(/\).*/, "", size); bt = 0; next }
 		/backtrace:/ { bt = 1; next }
 		bt == 1 && !/kmemleak|kmalloc|kmem_cache|__alloc|slab|vmalloc|kzalloc|alloc_pages|krealloc|kvmalloc/ {
-			frame = $0; sub(/^ *\[<[0-9a-f]+>\] */, "", frame)
-			print "FAIL kmemleak: " size " bytes from " frame; bt = 2 }' >>"$results"
+			frame = $0
+			if (frame ~ /\(.*\[.*\]\)$/) { sub(/^.*\(/, "", frame); sub(/\)$/, "", frame) }
+			else sub(/^ *\[<[^>]*>\] */, "", frame)
+			site = size " bytes from " frame
+			if (!(site in n)) order[++sites] = site
+			n[site]++; bt = 2 }
+		END { for (i = 1; i <= sites; i++)
+			printf "FAIL kmemleak: %d object(s) of %s\n", n[order[i]], order[i] }' >>"$results"
 	echo "vm: kmemleak found leaks allocated during the tests:"
 	echo "$leaks" | indent
 	;;
