@@ -44,7 +44,7 @@ bench-vm: vm-deps $(VM_BENCH_BINS)
 	@BUILD=$(BUILD) VM_TESTS="$(VM_TESTS)" $(if $(VM_BENCH_ARGS),VM_BENCH_ARGS="$(VM_BENCH_ARGS)") \
 		scripts/vm/vm-stage.sh bench $(VM_BENCH_BINS)
 
-demo: vm-deps $(FLIPCALL_DEMO_BIN)
+demo: vm-deps all $(FLIPCALL_DEMO_BIN)
 	@BUILD=$(BUILD) DEMO_ARGS="$(DEMO_ARGS)" scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
 
 checkpatch: vm-deps
