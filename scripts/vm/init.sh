@@ -73,7 +73,7 @@ run_program() {
 			say "@@ end $kind $name timeout"
 			return
 		fi
-		usleep 50000
+		usleep 200000
 	done
 	wait "$pid"
 	rc=$?
