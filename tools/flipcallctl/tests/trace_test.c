@@ -110,6 +110,7 @@ static pid_t serve_after_client_sleeps(struct fctest_conn *c)
 
 FIXTURE(trace) {
 	int enabled;
+	struct fct_param_saved saved;	/* a module parameter to restore */
 };
 
 FIXTURE_SETUP(trace)
@@ -124,6 +125,7 @@ FIXTURE_SETUP(trace)
 
 FIXTURE_TEARDOWN(trace)
 {
+	fct_param_restore(&self->saved);
 	if (!self->enabled)
 		return;
 	tracefs_write("events/flipcall/enable", "0");
@@ -179,6 +181,33 @@ TEST_F(trace, lifecycle_events_carry_their_fields)
 	free(trace);
 }
 
+/* Long enough for a peer on the other CPU to answer while we spin. */
+#define LONG_SPIN_NS	2000000
+
+/* A spinning connection, created through the raw ioctl for its spin_ns. */
+static int create_spinning(struct fctest_conn *c, struct fct_param_saved *saved)
+{
+	struct flipcall_create create = {
+		.window_len = 4096,
+		.flags = FLIPCALL_CREATE_SPIN | FLIPCALL_CREATE_CLOEXEC,
+		.spin_ns = LONG_SPIN_NS,
+	};
+	int ctl, ret;
+
+	ret = fct_param_override(saved, "max_spin_ns", LONG_SPIN_NS);
+	if (ret)
+		return ret;
+	ctl = fct_open_ctl();
+	if (ctl < 0)
+		return ctl;
+	ret = fct_create_raw(ctl, &create);
+	close(ctl);
+	c->client = create.client_fd;
+	c->server = create.server_fd;
+	c->id = create.conn_id;
+	return ret;
+}
+
 TEST_F(trace, events_match_the_counters)
 {
 	static const char *const sides[] = { "side=client", "side=server" };
@@ -191,11 +220,12 @@ TEST_F(trace, events_match_the_counters)
 	pid_t server;
 
 	ASSERT_EQ(0, fcnl_open(&nl));
-	ASSERT_EQ(0, fctest_create(&c, 4096, FLIPCALL_CREATE_SPIN));
+	ASSERT_EQ(0, create_spinning(&c, &self->saved));
 	server = fctest_serve(&c, ROUNDS, &release);
 	ASSERT_GT(server, 0);
 	ASSERT_EQ(0, fctest_ping(&c, ROUNDS));
 	ASSERT_EQ(0, fcnl_conn_get(nl, c.id, &got));
+	EXPECT_EQ(LONG_SPIN_NS, got.spin_ns);
 	trace = tracefs_read();
 	ASSERT_NE(NULL, trace);
 
