@@ -9,6 +9,7 @@
 #include <linux/timekeeping.h>
 
 #include "flipcall.h"
+#include "trace.h"
 
 /*
  * Live connections keyed by id, for the observability interface. Ids are
@@ -26,6 +27,7 @@ static void flipcall_endpoint_init(struct flipcall_conn *conn, u32 side)
 	ep->side = side;
 	ep->phase = FLIPCALL_PHASE_NEW;
 	init_waitqueue_head(&ep->wq);
+	flipcall_ep_note_user(ep);
 }
 
 /*
@@ -64,6 +66,7 @@ struct flipcall_conn *flipcall_conn_create(u64 window_len, u32 spin_ns,
 	ret = xa_insert(&flipcall_conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto destroy_window;
+	trace_flipcall_conn_create(conn);
 	return conn;
 
 destroy_window:
@@ -82,6 +85,7 @@ static void flipcall_conn_release(struct kref *ref)
 {
 	struct flipcall_conn *conn = container_of(ref, struct flipcall_conn, ref);
 
+	trace_flipcall_conn_destroy(conn);
 	xa_erase(&flipcall_conns, conn->id);
 	flipcall_window_destroy(&conn->window);
 	/* Registry readers may still look at it under RCU. */
@@ -92,4 +96,32 @@ static void flipcall_conn_release(struct kref *ref)
 void flipcall_conn_put(struct flipcall_conn *conn)
 {
 	kref_put(&conn->ref, flipcall_conn_release);
+}
+
+/*
+ * The live connection with the lowest id >= *@id, with a reference the
+ * caller drops with flipcall_conn_put(), or NULL; *@id becomes its id. A
+ * connection whose last reference is already gone is skipped: it is only
+ * waiting to leave the registry.
+ */
+struct flipcall_conn *flipcall_conn_find_get(u64 *id)
+{
+	unsigned long index = *id;
+	struct flipcall_conn *conn;
+
+	rcu_read_lock();
+	xa_for_each_start(&flipcall_conns, index, conn, *id) {
+		if (kref_get_unless_zero(&conn->ref))
+			break;
+	}
+	rcu_read_unlock();
+	if (conn)
+		*id = index;
+	return conn;
+}
+
+/* How many connection ids were handed out since the module was loaded. */
+u64 flipcall_conns_created(void)
+{
+	return atomic64_read(&flipcall_last_id);
 }

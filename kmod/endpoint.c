@@ -56,11 +56,13 @@ static long flipcall_ep_ioctl(struct file *file, unsigned int cmd,
 	case FLIPCALL_IOC_HANDOFF:
 		return flipcall_ep_handoff(ep, (void __user *)arg);
 	case FLIPCALL_IOC_SHUTDOWN:
+		flipcall_ep_note_user(ep);
 		flipcall_conn_end(ep->conn, ep->side == FLIPCALL_SIDE_CLIENT ?
 				  FLIPCALL_END_SHUTDOWN_CLIENT :
 				  FLIPCALL_END_SHUTDOWN_SERVER);
 		return 0;
 	case FLIPCALL_IOC_INFO:
+		flipcall_ep_note_user(ep);
 		return flipcall_ep_info(ep, (void __user *)arg);
 	}
 	return -ENOTTY;
@@ -85,6 +87,7 @@ static int flipcall_ep_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_ops = &flipcall_vm_ops;
 	vma->vm_private_data = conn;
 	flipcall_conn_get(conn);
+	flipcall_ep_note_user(ep);
 	return 0;
 }
 

@@ -167,6 +167,7 @@ struct flipcall_endpoint {
 	u32 pending_op;			/* likewise; 0 when nothing is pending */
 	int waker_cpu;			/* CPU of this endpoint's last pass */
 	struct flipcall_stats stats;
+	pid_t user_pid;			/* see flipcall_ep_note_user() */
 } ____cacheline_aligned_in_smp;
 
 struct flipcall_conn {
@@ -190,6 +191,22 @@ struct flipcall_conn *flipcall_conn_create(u64 window_len, u32 spin_ns,
 					   u64 user_limit);
 void flipcall_conn_get(struct flipcall_conn *conn);
 void flipcall_conn_put(struct flipcall_conn *conn);
+struct flipcall_conn *flipcall_conn_find_get(u64 *id);
+u64 flipcall_conns_created(void);
+
+/*
+ * Remember the process that last created, mapped, shut down or queried an
+ * endpoint, for the observability interface. Never called on the hand-off
+ * path, which must not pay for it.
+ */
+static inline void flipcall_ep_note_user(struct flipcall_endpoint *ep)
+{
+	WRITE_ONCE(ep->user_pid, task_tgid_nr(current));
+}
+
+/* netlink.c */
+int flipcall_netlink_init(void);
+void flipcall_netlink_exit(void);
 
 /* handoff.c */
 int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg);

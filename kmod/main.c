@@ -257,12 +257,21 @@ static struct miscdevice flipcall_misc = {
 
 static int __init flipcall_init(void)
 {
-	return misc_register(&flipcall_misc);
+	int ret;
+
+	ret = flipcall_netlink_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&flipcall_misc);
+	if (ret)
+		flipcall_netlink_exit();
+	return ret;
 }
 
 static void __exit flipcall_exit(void)
 {
 	misc_deregister(&flipcall_misc);
+	flipcall_netlink_exit();
 }
 
 module_init(flipcall_init);

@@ -332,11 +332,13 @@ TEST_F(create, read_only_argument_is_efault_without_fds)
 {
 	struct flipcall_create *c = mmap(NULL, FCT_PAGE, PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int before = fct_count_fds();
 
 	ASSERT_NE(MAP_FAILED, c);
 	c->window_len = FCT_PAGE;
 	ASSERT_EQ(0, mprotect(c, FCT_PAGE, PROT_READ));
-	EXPECT_EQ(-EFAULT, create_fails(self->ctl, c));
+	EXPECT_EQ(-EFAULT, fct_create_raw(self->ctl, c));
+	EXPECT_EQ(before, fct_count_fds());
 	munmap(c, FCT_PAGE);
 }
 

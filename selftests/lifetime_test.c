@@ -17,6 +17,8 @@
 #define LIMIT_PAGES	2
 #define WINDOW_LEN	(LIMIT_PAGES * FCT_PAGE)
 #define SEED		0x5eed
+/* The kernel owns the packet header (it records the ending there). */
+#define DATA_LEN	(WINDOW_LEN - FLIPCALL_PACKET_HEADER_BYTES)
 
 FIXTURE(lifetime) {
 	int ctl;
@@ -74,10 +76,10 @@ TEST_F(lifetime, close_then_munmap_keeps_window_until_unmapped)
 	unsigned char *win = fct_map(self->conn.client_fd, WINDOW_LEN, 0);
 
 	ASSERT_NE(MAP_FAILED, win);
-	fct_fill(win, WINDOW_LEN, SEED);
+	fct_fill(FCT_DATA(win), DATA_LEN, SEED);
 	close_client(self);
 	close_server(self);
-	EXPECT_TRUE(fct_check_fill(win, WINDOW_LEN, SEED));
+	EXPECT_TRUE(fct_check_fill(FCT_DATA(win), DATA_LEN, SEED));
 	win[WINDOW_LEN - 1] = 0x5a;
 	EXPECT_EQ(0x5a, win[WINDOW_LEN - 1]);
 	EXPECT_EQ(-EDQUOT, budget_free(self->ctl));
@@ -90,7 +92,7 @@ TEST_F(lifetime, munmap_then_close_releases_on_last_close)
 	unsigned char *win = fct_map(self->conn.server_fd, WINDOW_LEN, 0);
 
 	ASSERT_NE(MAP_FAILED, win);
-	fct_fill(win, WINDOW_LEN, SEED);
+	fct_fill(FCT_DATA(win), DATA_LEN, SEED);
 	EXPECT_EQ(0, munmap(win, WINDOW_LEN));
 	EXPECT_EQ(-EDQUOT, budget_free(self->ctl));
 	close_server(self);
@@ -152,10 +154,10 @@ TEST_F(lifetime, mapping_inherited_by_fork_holds_the_window)
 		close_server(self);
 		if (fct_expect(go[0], FCT_WAIT_MS, NULL))
 			_exit(1);
-		_exit(fct_check_fill(win, WINDOW_LEN, SEED) ? 0 : 2);
+		_exit(fct_check_fill(FCT_DATA(win), DATA_LEN, SEED) ? 0 : 2);
 	}
 	close(go[0]);
-	fct_fill(win, WINDOW_LEN, SEED);
+	fct_fill(FCT_DATA(win), DATA_LEN, SEED);
 	EXPECT_EQ(0, munmap(win, WINDOW_LEN));
 	close_client(self);
 	close_server(self);

@@ -12,7 +12,8 @@
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
 # Environment: BUILD RESULTS (from make), VM_TESTS (comma or space separated
 # program names), KUNIT_ONLY=1, VM_TEST_TIMEOUT (per program, s),
-# VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console).
+# VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console),
+# VM_BENCH_ARGS (arguments of every bench program, "{}" = its name).
 set -uo pipefail
 
 stage=$1
@@ -67,18 +68,35 @@ else
 fi
 
 # VM_TESTS limits the programs; the names are the programs' file names.
+vm_tests=${VM_TESTS:-}
+# Programs that failed to build are reported, not packed.
 progs=()
+unbuilt=()
 for p in "$@"; do
 	name=$(basename "$p")
-	if [ -n "${VM_TESTS:-}" ] && ! echo " ${VM_TESTS//,/ } " | grep -q " $name "; then
+	if [ -n "$vm_tests" ] && ! echo " ${vm_tests//,/ } " | grep -q " $name "; then
 		continue
 	fi
-	progs+=("$p")
+	if [ -x "$p" ]; then
+		progs+=("$p")
+	else
+		unbuilt+=("$name")
+		echo "vm: $name was not built (see the compiler's errors above)"
+	fi
 done
 names=()
 for p in ${progs[@]+"${progs[@]}"}; do names+=("$(basename "$p")"); done
+for want in ${vm_tests//,/ }; do
+	for p in "$@"; do [ "$(basename "$p")" = "$want" ] && continue 2; done
+	unbuilt+=("$want")
+	echo "vm: VM_TESTS names $want, which is not one of: $(for p in "$@"; do basename "$p"; done | tr '\n' ' ')"
+done
 [ "${KUNIT_ONLY:-0}" = 1 ] && names=()
 
+case $stage in
+bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
+demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
+esac
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
 	fail_stage "packing the initramfs failed"
 
@@ -95,17 +113,25 @@ vm_rc=$?
 dead=$?
 echo "vm: $stage: VM ran $(( $(date +%s) - t0 )) s in all (logs in $out)"
 
+for name in ${unbuilt[@]+"${unbuilt[@]}"}; do
+	for f in $files; do
+		case $f in vm-selftests|vm-stock) echo "FAIL $name (not built or unknown)" >>"$RESULTS/$f.results" ;; esac
+	done
+done
+
 case $stage in
 debug)
-	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: "
+	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: " insmod
 	"$report" kunit "$out" "$RESULTS/vm-kunit.results"
 	"$report" programs "$out" "$RESULTS/vm-selftests.results" test ${names[@]+"${names[@]}"}
+	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: " rmmod
 	"$report" log "$out" "$RESULTS/vm-kernel-log.results" ""
 	"$report" kmemleak "$out" "$RESULTS/vm-kmemleak.results" "$ko"
 	;;
 stock)
-	"$report" module "$out" "$RESULTS/vm-stock.results" ""
+	"$report" module "$out" "$RESULTS/vm-stock.results" "" insmod
 	"$report" programs "$out" "$RESULTS/vm-stock.results" test ${names[@]+"${names[@]}"}
+	"$report" module "$out" "$RESULTS/vm-stock.results" "" rmmod
 	"$report" log "$out" "$RESULTS/vm-stock.results" ""
 	;;
 bench|demo)

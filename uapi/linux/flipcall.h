@@ -144,4 +144,85 @@ struct flipcall_endpoint_info {
 #define FLIPCALL_IOC_SHUTDOWN	_IO(FLIPCALL_IOC_MAGIC, 0x11)
 #define FLIPCALL_IOC_INFO	_IOR(FLIPCALL_IOC_MAGIC, 0x12, struct flipcall_endpoint_info)
 
+/*
+ * ---- Generic netlink family (Documentation/observability.rst) ----
+ *
+ * A read-only view of the live connections and of the module's usage,
+ * resolved by name through the generic netlink controller. Requests are
+ * validated strictly: an attribute a command does not take, an unknown
+ * attribute or a wrong length fails with EINVAL. A caller without
+ * CAP_NET_ADMIN sees only the connections created by its own uid.
+ */
+#define FLIPCALL_GENL_NAME		"flipcall"
+#define FLIPCALL_GENL_VERSION		1
+
+enum flipcall_genl_cmd {
+	FLIPCALL_CMD_UNSPEC,
+	/* do: the connection FLIPCALL_A_CONN_ID; dump: every visible one */
+	FLIPCALL_CMD_CONN_GET,
+	/* do: module-wide usage (FLIPCALL_A_STATS_*); takes no attribute */
+	FLIPCALL_CMD_STATS_GET,
+
+	__FLIPCALL_CMD_MAX,
+};
+
+#define FLIPCALL_CMD_MAX		(__FLIPCALL_CMD_MAX - 1)
+
+/* Top-level attributes of requests and replies. */
+enum flipcall_genl_attr {
+	FLIPCALL_A_UNSPEC,
+	FLIPCALL_A_PAD,			/* alignment of 64-bit attributes */
+	FLIPCALL_A_CONN_ID,		/* u64; the only request attribute */
+	FLIPCALL_A_CONN_STATE,		/* u32: FLIPCALL_STATE_* */
+	FLIPCALL_A_CONN_END,		/* u32: FLIPCALL_END_* */
+	FLIPCALL_A_CONN_WINDOW_LEN,	/* u64: bytes */
+	FLIPCALL_A_CONN_SPIN_NS,	/* u32: 0 when it does not spin */
+	FLIPCALL_A_CONN_CREATOR_PID,	/* u32: tgid, initial pid namespace */
+	FLIPCALL_A_CONN_CREATOR_UID,	/* u32: in the caller's user namespace */
+	FLIPCALL_A_CONN_CREATOR_COMM,	/* string */
+	FLIPCALL_A_CONN_CREATED_NS,	/* u64: CLOCK_REALTIME */
+	FLIPCALL_A_CONN_AGE_NS,		/* u64 */
+	FLIPCALL_A_CONN_CLIENT,		/* nest: FLIPCALL_A_EP_* */
+	FLIPCALL_A_CONN_SERVER,		/* nest: FLIPCALL_A_EP_* */
+	FLIPCALL_A_STATS_LIVE_CONNS,	/* u64: connections not yet freed */
+	FLIPCALL_A_STATS_TOTAL_CONNS,	/* u64: ids handed out since load */
+	FLIPCALL_A_STATS_LIVE_WINDOW_BYTES, /* u64: window bytes allocated */
+	FLIPCALL_A_STATS_USER_LIMIT,	/* u64: window bytes one uid may hold */
+	FLIPCALL_A_STATS_USER,		/* nest, repeated: FLIPCALL_A_USER_* */
+
+	__FLIPCALL_A_MAX,
+};
+
+#define FLIPCALL_A_MAX			(__FLIPCALL_A_MAX - 1)
+
+/* One endpoint of a connection (inside FLIPCALL_A_CONN_CLIENT/SERVER). */
+enum flipcall_genl_ep_attr {
+	FLIPCALL_A_EP_UNSPEC,
+	FLIPCALL_A_EP_PAD,
+	FLIPCALL_A_EP_PID,		/* u32: tgid that last created, mapped,
+					 * shut down or queried it; 0 unknown
+					 */
+	FLIPCALL_A_EP_HANDOFFS,		/* u64: passes of control to the peer */
+	FLIPCALL_A_EP_SLEEPS,		/* u64: waits that slept */
+	FLIPCALL_A_EP_SPIN_HITS,	/* u64: waits that ended while spinning */
+	FLIPCALL_A_EP_WAKES,		/* u64: passes that woke the peer */
+	FLIPCALL_A_EP_WAKES_SAME_CPU,	/* u64: of those, peer ran on this CPU */
+
+	__FLIPCALL_A_EP_MAX,
+};
+
+#define FLIPCALL_A_EP_MAX		(__FLIPCALL_A_EP_MAX - 1)
+
+/* One user's window usage (inside FLIPCALL_A_STATS_USER). */
+enum flipcall_genl_user_attr {
+	FLIPCALL_A_USER_UNSPEC,
+	FLIPCALL_A_USER_PAD,
+	FLIPCALL_A_USER_UID,		/* u32: in the caller's user namespace */
+	FLIPCALL_A_USER_WINDOW_BYTES,	/* u64: charged against USER_LIMIT */
+
+	__FLIPCALL_A_USER_MAX,
+};
+
+#define FLIPCALL_A_USER_MAX		(__FLIPCALL_A_USER_MAX - 1)
+
 #endif /* _UAPI_LINUX_FLIPCALL_H */
