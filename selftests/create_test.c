@@ -24,9 +24,7 @@ FIXTURE(create) {
 
 FIXTURE_SETUP(create)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	self->conn.client_fd = -1;
 	self->conn.server_fd = -1;
 }
@@ -330,16 +328,14 @@ TEST_F(create, null_argument_is_efault)
 /* The output cannot be written back: no fd may be left installed. */
 TEST_F(create, read_only_argument_is_efault_without_fds)
 {
-	struct flipcall_create *c = mmap(NULL, FCT_PAGE, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct flipcall_create c = { .window_len = FCT_PAGE };
+	void *arg = fct_readonly_copy(&c, sizeof(c));
 	int before = fct_count_fds();
 
-	ASSERT_NE(MAP_FAILED, c);
-	c->window_len = FCT_PAGE;
-	ASSERT_EQ(0, mprotect(c, FCT_PAGE, PROT_READ));
-	EXPECT_EQ(-EFAULT, fct_create_raw(self->ctl, c));
+	ASSERT_NE(MAP_FAILED, arg);
+	EXPECT_EQ(-EFAULT, fct_create_raw(self->ctl, arg));
 	EXPECT_EQ(before, fct_count_fds());
-	munmap(c, FCT_PAGE);
+	fct_readonly_free(arg);
 }
 
 /* A failed create must not consume the user's budget. */

@@ -36,9 +36,7 @@ FIXTURE_SETUP(conn)
 {
 	struct flipcall_create c;
 
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, WINDOW_LEN, 0, &c));
 	self->client = c.client_fd;
 	self->server = c.server_fd;
@@ -753,10 +751,10 @@ TEST(spin_connection_crosses_data)
 {
 	struct flipcall_create c;
 	struct fct_async async;
-	int ctl = fct_open_ctl();
+	int ctl;
 	uint32_t got;
 
-	ASSERT_LE(0, ctl);
+	FCT_ASSERT_OPEN_CTL(ctl);
 	ASSERT_EQ(0, fct_create(ctl, FCT_PAGE, FLIPCALL_CREATE_SPIN, &c));
 	ASSERT_EQ(0, fct_async_start(&async, c.server_fd,
 				     FLIPCALL_OP_RECV_FIRST, 0));

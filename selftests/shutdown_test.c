@@ -72,9 +72,7 @@ FIXTURE_SETUP(ending)
 {
 	struct flipcall_create c;
 
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &c));
 	self->waiter_is_client = variant->point == CLIENT_CONNECT ||
 				 variant->point == CLIENT_SEND_RECV;
@@ -284,8 +282,7 @@ FIXTURE(ended) {
 
 FIXTURE_SETUP(ended)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl);
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
 }
 

@@ -217,9 +217,7 @@ FIXTURE_SETUP(fleet)
 	struct flipcall_create c;
 	int i;
 
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	for (i = 0; i < CONNS; i++) {
 		ASSERT_EQ(0, fct_create(self->ctl, WINDOW_LEN,
 					FLIPCALL_CREATE_CLOEXEC, &c));
