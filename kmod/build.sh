@@ -7,6 +7,7 @@ set -eu
 kdir=$1 out=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
+out=$(cd "$out" && pwd)	# Kbuild wants an absolute M=
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
 	--exclude='Module.symvers' --exclude='build.sh' --exclude='kmod.mk' \
