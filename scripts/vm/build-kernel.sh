@@ -25,6 +25,10 @@ debug)	fragments=("$here/config/base.config" "$here/config/debug.config") ;;
 *)	echo "build-kernel.sh: unknown flavour '$flavour'" >&2; exit 2 ;;
 esac
 
+for need in "$tarball" /usr/bin/gcc /usr/bin/bc /usr/bin/flex /usr/bin/bison; do
+	[ -e "$need" ] || { echo "build-kernel.sh: no $need: run scripts/install-deps.sh build vm" >&2; exit 1; }
+done
+
 key=$( {
 	cat "${fragments[@]}" "$0"
 	dpkg-query -W -f='${Version}\n' linux-source-6.1
@@ -48,9 +52,13 @@ if [ -f "$entry/bzImage" ]; then
 	exit 0
 fi
 
-tmp=$(mktemp -d "$cache/.building-kernel-$flavour.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# Holding the lock, any directory of an earlier build of this entry is
+# debris of a killed build.
+rm -rf "$cache/.building-kernel-$flavour-$key".*
+tmp=$(mktemp -d "$cache/.building-kernel-$flavour-$key.XXXXXX")
 log=$tmp/build.log
+# On failure the log survives the temporary tree.
+trap '[ $? -eq 0 ] || cp "$log" "$entry.failed.log" 2>/dev/null; rm -rf "$tmp"' EXIT
 t0=$(date +%s)
 echo "build-kernel.sh: building the $flavour test kernel (several minutes, cached in $entry)" >&2
 
@@ -111,7 +119,7 @@ cp "$src/.config" "$out/config"
 cp "$src/System.map" "$out/build/"
 echo "built $(date -u +%FT%TZ) in $(( $(date +%s) - t0 )) s" >"$out/build-info"
 
-rm -rf "$entry"
+rm -rf "$entry" "$entry.failed.log"
 mv "$out" "$entry"
 echo "build-kernel.sh: $flavour kernel ready in $(( $(date +%s) - t0 )) s ($(du -sh "$entry" | cut -f1))" >&2
 echo "$entry"

@@ -18,7 +18,8 @@
 # verdict means it crashed.
 
 PATH=/bin
-export PATH
+LD_LIBRARY_PATH=/usr/local/lib	# libraries from outside /lib (mkinitramfs.sh)
+export PATH LD_LIBRARY_PATH
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -62,7 +63,9 @@ run_program() {
 	say "@@ begin $kind $name"
 	note "running $name"
 	start=$(uptime_s)
-	(cd /tmp/out && exec timeout -s KILL "$TEST_TIMEOUT" "$path") >&3 2>&1 &
+	# shellcheck disable=SC2046 # the arguments are words
+	(cd /tmp/out && exec timeout -s KILL "$TEST_TIMEOUT" "$path" \
+		$(sed "s/{}/$name/g" /progs.args 2>/dev/null)) >&3 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $(($(uptime_s) - start)) -gt $((TEST_TIMEOUT + 10)) ]; then
@@ -70,7 +73,7 @@ run_program() {
 			say "@@ end $kind $name timeout"
 			return
 		fi
-		usleep 50000
+		usleep 200000
 	done
 	wait "$pid"
 	rc=$?
@@ -88,7 +91,7 @@ say "@@ info mode $MODE"
 say "@@ info kernel $(uname -r)"
 say "@@ info cpus $(grep -c ^processor /proc/cpuinfo)"
 [ -w /proc/sys/kernel/hung_task_timeout_secs ] &&
-	echo 30 >/proc/sys/kernel/hung_task_timeout_secs
+	echo 60 >/proc/sys/kernel/hung_task_timeout_secs
 # Boot-time leak suspects are not ours; later ones are filtered by jiffies.
 [ -w $KMEMLEAK ] && echo clear >$KMEMLEAK
 say "@@ info start-jiffies $(jiffies)"

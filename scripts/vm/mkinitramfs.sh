@@ -6,7 +6,8 @@
 # first, in order) and the programs to run (/progs, in the order given), with
 # the shared libraries they link. Libraries from outside the system
 # directories (e.g. libflipcall.so from build/) go to /usr/local/lib.
-# LD_LIBRARY_PATH is used to resolve them.
+# LD_LIBRARY_PATH is used to resolve them. PROG_ARGS, if set, is given to
+# every program as its arguments, "{}" replaced by the program's name.
 set -euo pipefail
 
 out=$1 module=$2
@@ -18,7 +19,7 @@ while [ $# -gt 0 ] && [ "$1" = -d ]; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=/bin/busybox
-file "$busybox" | grep -q 'statically linked' ||
+! ldd "$busybox" >/dev/null 2>&1 ||
 	{ echo "mkinitramfs.sh: $busybox is not static: apt-get install busybox-static" >&2; exit 1; }
 
 root=$(mktemp -d "${out}.root.XXXXXX")
@@ -65,6 +66,8 @@ for prog in "$@"; do
 	echo "$name" >>"$root/progs.list"
 	copy_libs "$prog"
 done
+
+[ -n "${PROG_ARGS:-}" ] && echo "$PROG_ARGS" >"$root/progs.args"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"

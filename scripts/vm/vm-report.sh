@@ -4,7 +4,7 @@
 # (see run-vm.sh, init.sh) into PASS/FAIL/SKIP lines, printing the evidence
 # of every failure so a CI log shows why.
 #   split    OUTDIR                      results.log -> OUTDIR/sections/
-#   module   OUTDIR RESULTS PREFIX       insmod and rmmod
+#   module   OUTDIR RESULTS PREFIX STEP  insmod or rmmod
 #   kunit    OUTDIR RESULTS              one line per KUnit case
 #   programs OUTDIR RESULTS KIND PROG... each program's TAP cases
 #   log      OUTDIR RESULTS PREFIX       kernel log since the test start
@@ -51,21 +51,20 @@ verdict)
 	;;
 
 module)
-	results=$1 prefix=$2
-	for step in insmod rmmod; do
-		f=$(section module $step)
-		if [ ! -f "$f" ]; then
-			[ $step = rmmod ] && [ "$(cat "$(section module insmod).rc" 2>/dev/null)" != 0 ] &&
-				continue
-			echo "FAIL ${prefix}$step (not reached: the VM died earlier)" >>"$results"
-		elif [ "$(cat "$f.rc" 2>/dev/null)" = 0 ]; then
-			echo "PASS ${prefix}$step" >>"$results"
-		else
-			echo "FAIL ${prefix}$step" >>"$results"
-			echo "vm: $step failed (status $(cat "$f.rc" 2>/dev/null || echo none)):"
-			indent <"$f"
-		fi
-	done
+	results=$1 prefix=$2 step=$3
+	f=$(section module "$step")
+	if [ ! -f "$f" ]; then
+		# No rmmod after a failed insmod: that FAIL is already there.
+		[ "$step" = rmmod ] && [ "$(cat "$(section module insmod).rc" 2>/dev/null)" != 0 ] &&
+			exit 0
+		echo "FAIL ${prefix}$step (not reached: the VM died earlier)" >>"$results"
+	elif [ "$(cat "$f.rc" 2>/dev/null)" = 0 ]; then
+		echo "PASS ${prefix}$step" >>"$results"
+	else
+		echo "FAIL ${prefix}$step" >>"$results"
+		echo "vm: $step failed (status $(cat "$f.rc" 2>/dev/null || echo none)):"
+		indent <"$f"
+	fi
 	;;
 
 kunit)
@@ -141,7 +140,7 @@ log)
 		exit 0
 	fi
 	hits=$(grep -nE -f <(grep -v '^#' "$here/splat-patterns") "$since" |
-		grep -vE -f <(grep -v '^#' "$here/splat-ignore"))
+		grep -vE -f <(grep -v '^#' "$here/splat-ignore" | sed 's/^\^/^[0-9]+:/'))
 	if [ -z "$hits" ]; then
 		echo "PASS ${prefix}kernel log clean" >>"$results"
 		exit 0
@@ -178,12 +177,20 @@ kmemleak)
 	if [ -n "$base" ] && [ -f "$ko" ]; then
 		leaks=$(echo "$leaks" | "$here/symbolize.sh" "$ko" "$base")
 	fi
+	# One line per allocation site: the first frame that is not the
+	# allocator itself, by its symbol when symbolize.sh found one.
 	echo "$leaks" | awk '
-		/^unreferenced object/ { size = $0; sub(/.*\(size /, "", size); sub(/\).*/, "", size); bt = 0; n++; next }
+		/^unreferenced object/ { size = $0; sub(/.*\(size /, "", size); sub(/\).*/, "", size); bt = 0; next }
 		/backtrace:/ { bt = 1; next }
 		bt == 1 && !/kmemleak|kmalloc|kmem_cache|__alloc|slab|vmalloc|kzalloc|alloc_pages|krealloc|kvmalloc/ {
-			frame = $0; sub(/^ *\[<[0-9a-f]+>\] */, "", frame)
-			print "FAIL kmemleak: " size " bytes from " frame; bt = 2 }' >>"$results"
+			frame = $0
+			if (frame ~ /\(.*\[.*\]\)$/) { sub(/^.*\(/, "", frame); sub(/\)$/, "", frame) }
+			else sub(/^ *\[<[^>]*>\] */, "", frame)
+			site = size " bytes from " frame
+			if (!(site in n)) order[++sites] = site
+			n[site]++; bt = 2 }
+		END { for (i = 1; i <= sites; i++)
+			printf "FAIL kmemleak: %d object(s) of %s\n", n[order[i]], order[i] }' >>"$results"
 	echo "vm: kmemleak found leaks allocated during the tests:"
 	echo "$leaks" | indent
 	;;

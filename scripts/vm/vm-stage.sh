@@ -12,7 +12,8 @@
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
 # Environment: BUILD RESULTS (from make), VM_TESTS (comma or space separated
 # program names), KUNIT_ONLY=1, VM_TEST_TIMEOUT (per program, s),
-# VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console).
+# VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console),
+# VM_BENCH_ARGS (arguments of every bench program, "{}" = its name).
 set -uo pipefail
 
 stage=$1
@@ -79,6 +80,10 @@ names=()
 for p in ${progs[@]+"${progs[@]}"}; do names+=("$(basename "$p")"); done
 [ "${KUNIT_ONLY:-0}" = 1 ] && names=()
 
+case $stage in
+bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
+demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
+esac
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
 	fail_stage "packing the initramfs failed"
 
@@ -97,15 +102,17 @@ echo "vm: $stage: VM ran $(( $(date +%s) - t0 )) s in all (logs in $out)"
 
 case $stage in
 debug)
-	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: "
+	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: " insmod
 	"$report" kunit "$out" "$RESULTS/vm-kunit.results"
 	"$report" programs "$out" "$RESULTS/vm-selftests.results" test ${names[@]+"${names[@]}"}
+	"$report" module "$out" "$RESULTS/vm-selftests.results" "module: " rmmod
 	"$report" log "$out" "$RESULTS/vm-kernel-log.results" ""
 	"$report" kmemleak "$out" "$RESULTS/vm-kmemleak.results" "$ko"
 	;;
 stock)
-	"$report" module "$out" "$RESULTS/vm-stock.results" ""
+	"$report" module "$out" "$RESULTS/vm-stock.results" "" insmod
 	"$report" programs "$out" "$RESULTS/vm-stock.results" test ${names[@]+"${names[@]}"}
+	"$report" module "$out" "$RESULTS/vm-stock.results" "" rmmod
 	"$report" log "$out" "$RESULTS/vm-stock.results" ""
 	;;
 bench|demo)

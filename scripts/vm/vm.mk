@@ -11,7 +11,10 @@
 #
 # Knobs: VM_TESTS="a b" runs only these programs, KUNIT_ONLY=1 runs none,
 # VM_TEST_TIMEOUT=<s> per program, VM_TIMEOUT=<s> per boot, VM_MEM=<MiB>,
-# VM_SHOW=all shows the whole guest console, DEMO_FLAVOUR=base|debug.
+# VM_SHOW=all shows the whole guest console, DEMO_FLAVOUR=base|debug,
+# DEMO_ARGS="5 poll" (rounds; poll the state word instead of the ioctl),
+# VM_BENCH_ARGS="-j {}.json" arguments of each bench-vm program ({} = its
+# name; files the programs write in their directory land in build/bench/).
 
 VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) VM_TESTS="$(VM_TESTS)" \
 	KUNIT_ONLY=$(KUNIT_ONLY) scripts/vm/vm-stage.sh
@@ -38,10 +41,11 @@ $(STOCK_SMOKE): scripts/vm/stock-smoke.c uapi/linux/flipcall.h
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_COMMON) -isystem third_party/kselftest -o $@ $<
 
 bench-vm: vm-deps $(VM_BENCH_BINS)
-	@scripts/vm/vm-stage.sh bench $(VM_BENCH_BINS)
+	@BUILD=$(BUILD) VM_TESTS="$(VM_TESTS)" $(if $(VM_BENCH_ARGS),VM_BENCH_ARGS="$(VM_BENCH_ARGS)") \
+		scripts/vm/vm-stage.sh bench $(VM_BENCH_BINS)
 
-demo: vm-deps $(FLIPCALL_DEMO_BIN)
-	@BUILD=$(BUILD) scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
+demo: vm-deps all $(FLIPCALL_DEMO_BIN)
+	@BUILD=$(BUILD) DEMO_ARGS="$(DEMO_ARGS)" scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
 
 checkpatch: vm-deps
 	@scripts/vm/checkpatch.sh $(RESULTS)/checkpatch.results kmod uapi
