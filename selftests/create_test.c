@@ -299,6 +299,41 @@ TEST_F(create, user_limit_counts_rounded_length)
 	EXPECT_EQ(-EDQUOT, create_fails(self->ctl, &c));
 }
 
+/* The budget is per uid: another user is not held back by root's windows. */
+TEST_F(create, user_limit_is_per_uid)
+{
+	struct flipcall_create c = { .window_len = FCT_PAGE };
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, fct_param_override(&self->param, "user_limit", FCT_PAGE));
+	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
+	EXPECT_EQ(-EDQUOT, create_fails(self->ctl, &c));
+	pid = fct_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ctl;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		ctl = fct_open_ctl();
+		_exit(ctl < 0 ? 2 : create_fails(ctl, &c) ? 3 : 0);
+	}
+	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
+	EXPECT_EQ(0, status);
+}
+
+/* The ABI ceiling caps the parameter: API never reports more. */
+TEST_F(create, max_window_len_param_is_capped)
+{
+	struct flipcall_api api = { .api = FLIPCALL_API };
+
+	if (fct_param_override(&self->param, "max_window_len", 1ULL << 40))
+		return;	/* refusing the value is as good as capping it */
+	ASSERT_EQ(0, fct_api(self->ctl, &api));
+	EXPECT_GE(FLIPCALL_WINDOW_MAX_LEN, api.max_window_len);
+}
+
 /* With one free fd slot the pair cannot be installed: EMFILE, nothing held. */
 TEST_F(create, one_free_fd_slot_is_emfile)
 {
