@@ -267,23 +267,43 @@ static void report(struct __test_metadata *_metadata, const char *side,
 			       strerror(-w[i].err));
 }
 
+/*
+ * Fork the server process (answering up to request @server_rounds, holding
+ * it if @hold) and start the 100 client threads making @client_rounds
+ * requests (< 0: until the connection ends). Returns the server's pid.
+ */
+static pid_t launch(FIXTURE_DATA(fleet) *self, int server_rounds, bool hold,
+		    int client_rounds)
+{
+	pid_t pid;
+	int i;
+
+	pid = fork_servers(self->shared, self->server_fds, self->client_fds,
+			   server_rounds, hold);
+	if (pid < 0)
+		return pid;
+	for (i = 0; i < CONNS; i++) {
+		close(self->server_fds[i]);
+		self->clients[i] = (struct worker){ .fd = self->client_fds[i],
+						    .conn = i,
+						    .rounds = client_rounds };
+	}
+	if (start_workers(self->clients, client_main)) {
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return pid;
+}
+
 TEST_F_TIMEOUT(fleet, hundred_connections_ping_pong_intact, 240)
 {
 	struct timespec start, end;
 	int status, i;
 	pid_t pid;
 
-	pid = fork_servers(self->shared, self->server_fds, self->client_fds,
-			   ROUNDS, false);
-	ASSERT_LE(0, pid);
-	for (i = 0; i < CONNS; i++) {
-		close(self->server_fds[i]);
-		self->clients[i] = (struct worker){ .fd = self->client_fds[i],
-						    .conn = i,
-						    .rounds = ROUNDS };
-	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	ASSERT_EQ(0, start_workers(self->clients, client_main));
+	pid = launch(self, ROUNDS, false, ROUNDS);
+	ASSERT_LE(0, pid);
 	join_workers(self->clients);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	TH_LOG("%d round trips in %.1f s", CONNS * ROUNDS,
@@ -309,15 +329,8 @@ TEST_F_TIMEOUT(fleet, killing_the_server_resets_every_client, 240)
 	int status, i, waited;
 	pid_t pid;
 
-	pid = fork_servers(self->shared, self->server_fds, self->client_fds,
-			   HOLD_ROUND, true);
+	pid = launch(self, HOLD_ROUND, true, -1);
 	ASSERT_LE(0, pid);
-	for (i = 0; i < CONNS; i++) {
-		close(self->server_fds[i]);
-		self->clients[i] = (struct worker){ .fd = self->client_fds[i],
-						    .conn = i, .rounds = -1 };
-	}
-	ASSERT_EQ(0, start_workers(self->clients, client_main));
 	for (waited = 0; atomic_load(&self->shared->held) < CONNS &&
 	     waited < WAIT_MS / 10; waited++)
 		nanosleep(&pause, NULL);
