@@ -418,6 +418,17 @@ TEST_F(create, info_null_argument_is_efault)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+TEST_F(create, info_read_only_argument_is_efault)
+{
+	struct flipcall_endpoint_info info = { 0 };
+	void *arg = fct_readonly_copy(&info, sizeof(info));
+
+	ASSERT_NE(MAP_FAILED, arg);
+	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
+	EXPECT_EQ(-EFAULT, fct_info(self->conn.server_fd, arg));
+	fct_readonly_free(arg);
+}
+
 static void expect_fdinfo(struct __test_metadata *_metadata, int fd,
 			  const char *key, const char *want)
 {
