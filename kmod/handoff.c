@@ -165,17 +165,40 @@ u32 flipcall_info_state(u32 cs)
 }
 
 /*
+ * Only SHUTDOWN marks the header: after a release the window belongs to
+ * whoever still maps it, and the kernel leaves its bytes alone. @before is
+ * what the header held before a pass that lost the race with the ending.
+ */
+static void flipcall_mirror_end(struct flipcall_packet_header *hdr,
+				const struct flipcall_packet_header *before,
+				u32 reason)
+{
+	if (flipcall_end_errno(reason) == -ESHUTDOWN) {
+		WRITE_ONCE(hdr->state, FLIPCALL_STATE_SHUTDOWN);
+		return;
+	}
+	if (before) {
+		WRITE_ONCE(hdr->state, before->state);
+		WRITE_ONCE(hdr->data_len, before->data_len);
+	}
+}
+
+/*
  * Hand control to the peer. The length and the header are written before
  * the cmpxchg that publishes them (fully ordered); the receiver reads them
  * after an acquire load of the state. Only the side holding control passes
  * and only its busy-bit holder runs here, so the cmpxchg can fail only
  * because the connection ended meanwhile.
  */
-static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
+static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 {
 	struct flipcall_conn *conn = ep->conn;
 	struct flipcall_endpoint *peer = &conn->ep[!ep->side];
 	struct flipcall_packet_header *hdr = flipcall_window_header(&conn->window);
+	struct flipcall_packet_header old_hdr = {
+		.state = READ_ONCE(hdr->state),
+		.data_len = READ_ONCE(hdr->data_len),
+	};
 	int cs = ep->side;
 
 	WRITE_ONCE(conn->data_len[peer->side], len);
@@ -183,8 +206,8 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
 	WRITE_ONCE(hdr->state, peer->side);
 	WRITE_ONCE(ep->waker_cpu, raw_smp_processor_id());
 	if (!atomic_try_cmpxchg(&conn->state, &cs, peer->side)) {
-		/* Undo the header write racing with the ending's. */
-		WRITE_ONCE(hdr->state, FLIPCALL_STATE_SHUTDOWN);
+		/* The connection ended meanwhile: this pass never happened. */
+		flipcall_mirror_end(hdr, &old_hdr, flipcall_cs_end(cs));
 		return flipcall_end_errno(flipcall_cs_end(cs));
 	}
 	flipcall_stat_inc(&ep->stats.handoffs);
@@ -194,9 +217,11 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_wait)
 	flipcall_stat_inc(&ep->stats.wakes);
 	/*
 	 * The sync hint tells the scheduler this task is about to sleep, so
-	 * the peer tends to run on this CPU instead of waking another one.
+	 * the peer tends to run on this CPU instead of waking another one. A
+	 * task that will spin first must not claim that: the peer would queue
+	 * behind the spinner, whose spin then ends at once on need_resched().
 	 */
-	if (will_wait)
+	if (will_sleep)
 		wake_up_interruptible_sync_poll(&peer->wq, EPOLLIN | EPOLLRDNORM);
 	else
 		wake_up_interruptible_poll(&peer->wq, EPOLLIN | EPOLLRDNORM);
@@ -292,7 +317,8 @@ int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg)
 		goto unlock;
 
 	if (step.pass) {
-		ret = flipcall_pass(ep, arg->send_len, step.wait);
+		ret = flipcall_pass(ep, arg->send_len,
+				    step.wait && !conn->spin_ns);
 		if (ret)
 			goto unlock;
 	}
@@ -328,8 +354,7 @@ bool flipcall_conn_end(struct flipcall_conn *conn, u32 reason)
 		ended = flipcall_cs_ended(cs, reason);
 	} while (!atomic_try_cmpxchg(&conn->state, &cs, ended));
 
-	WRITE_ONCE(flipcall_window_header(&conn->window)->state,
-		   FLIPCALL_STATE_SHUTDOWN);
+	flipcall_mirror_end(flipcall_window_header(&conn->window), NULL, reason);
 	for (side = FLIPCALL_SIDE_CLIENT; side <= FLIPCALL_SIDE_SERVER; side++)
 		wake_up_interruptible_poll(&conn->ep[side].wq,
 					   flipcall_poll_mask(ended, side));

@@ -209,25 +209,33 @@ static void first_ending_wins(struct kunit *test)
 			(u32)FLIPCALL_STATE_SERVER_ACTIVE);
 }
 
+/* __poll_t is a sparse-restricted type; KUnit compares plain integers. */
+static u32 poll_mask(u32 cs, u32 side)
+{
+	return (__force u32)flipcall_poll_mask(cs, side);
+}
+
 static void poll_mask_all_states(struct kunit *test)
 {
-	const __poll_t in = EPOLLIN | EPOLLRDNORM;
+	const u32 in = (__force u32)(EPOLLIN | EPOLLRDNORM);
+	const u32 hup = (__force u32)EPOLLHUP;
+	const u32 err = (__force u32)EPOLLERR;
 
-	KUNIT_EXPECT_EQ(test, flipcall_poll_mask(cs_make(CLIENT, 0), CLIENT), in);
-	KUNIT_EXPECT_EQ(test, flipcall_poll_mask(cs_make(CLIENT, 0), SERVER), 0);
-	KUNIT_EXPECT_EQ(test, flipcall_poll_mask(cs_make(SERVER, 0), SERVER), in);
+	KUNIT_EXPECT_EQ(test, poll_mask(cs_make(CLIENT, 0), CLIENT), in);
+	KUNIT_EXPECT_EQ(test, poll_mask(cs_make(CLIENT, 0), SERVER), 0U);
+	KUNIT_EXPECT_EQ(test, poll_mask(cs_make(SERVER, 0), SERVER), in);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_CLIENT),
-					   CLIENT), EPOLLHUP);
+			poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_CLIENT), CLIENT),
+			hup);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_SERVER),
-					   SERVER), in | EPOLLHUP);
+			poll_mask(cs_make(SERVER, FLIPCALL_END_SHUTDOWN_SERVER), SERVER),
+			in | hup);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(CLIENT, FLIPCALL_END_SERVER_GONE),
-					   SERVER), EPOLLHUP | EPOLLERR);
+			poll_mask(cs_make(CLIENT, FLIPCALL_END_SERVER_GONE), SERVER),
+			hup | err);
 	KUNIT_EXPECT_EQ(test,
-			flipcall_poll_mask(cs_make(SERVER, FLIPCALL_END_CLIENT_GONE),
-					   SERVER), in | EPOLLHUP | EPOLLERR);
+			poll_mask(cs_make(SERVER, FLIPCALL_END_CLIENT_GONE), SERVER),
+			in | hup | err);
 }
 
 /* A live connection without files: each case owns one reference. */
@@ -323,6 +331,7 @@ static void handoff_nonblocking_sequence(struct kunit *test)
 static void handoff_last_datagram_survives_release(struct kunit *test)
 {
 	struct flipcall_conn *conn = test->priv;
+	struct flipcall_packet_header *hdr = flipcall_window_header(&conn->window);
 	struct flipcall_endpoint *client = &conn->ep[CLIENT];
 	struct flipcall_endpoint *server = &conn->ep[SERVER];
 	u32 recv;
@@ -331,6 +340,9 @@ static void handoff_last_datagram_survives_release(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, call(server, FLIPCALL_OP_RECV_FIRST, 0, &recv), 0);
 	KUNIT_EXPECT_EQ(test, call(server, FLIPCALL_OP_SEND_LAST, 9, &recv), 0);
 	KUNIT_EXPECT_TRUE(test, flipcall_conn_end(conn, FLIPCALL_END_SERVER_GONE));
+	/* A release leaves the header as the last pass wrote it. */
+	KUNIT_EXPECT_EQ(test, hdr->state, (u32)FLIPCALL_STATE_CLIENT_ACTIVE);
+	KUNIT_EXPECT_EQ(test, hdr->data_len, 9U);
 	KUNIT_EXPECT_EQ(test, call(client, FLIPCALL_OP_CONNECT, 0, &recv), 0);
 	KUNIT_EXPECT_EQ(test, recv, 9U);
 	KUNIT_EXPECT_EQ(test, call(client, FLIPCALL_OP_SEND_RECV, 0, &recv),

@@ -29,9 +29,7 @@ FIXTURE_SETUP(poll)
 {
 	struct flipcall_create c;
 
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &c));
 	self->client = c.client_fd;
 	self->server = c.server_fd;
