@@ -68,16 +68,29 @@ else
 fi
 
 # VM_TESTS limits the programs; the names are the programs' file names.
+vm_tests=${VM_TESTS:-}
+# Programs that failed to build are reported, not packed.
 progs=()
+unbuilt=()
 for p in "$@"; do
 	name=$(basename "$p")
-	if [ -n "${VM_TESTS:-}" ] && ! echo " ${VM_TESTS//,/ } " | grep -q " $name "; then
+	if [ -n "$vm_tests" ] && ! echo " ${vm_tests//,/ } " | grep -q " $name "; then
 		continue
 	fi
-	progs+=("$p")
+	if [ -x "$p" ]; then
+		progs+=("$p")
+	else
+		unbuilt+=("$name")
+		echo "vm: $name was not built (see the compiler's errors above)"
+	fi
 done
 names=()
 for p in ${progs[@]+"${progs[@]}"}; do names+=("$(basename "$p")"); done
+for want in ${vm_tests//,/ }; do
+	for p in "$@"; do [ "$(basename "$p")" = "$want" ] && continue 2; done
+	unbuilt+=("$want")
+	echo "vm: VM_TESTS names $want, which is not one of: $(for p in "$@"; do basename "$p"; done | tr '\n' ' ')"
+done
 [ "${KUNIT_ONLY:-0}" = 1 ] && names=()
 
 case $stage in
@@ -99,6 +112,12 @@ vm_rc=$?
 "$report" verdict "$out"
 dead=$?
 echo "vm: $stage: VM ran $(( $(date +%s) - t0 )) s in all (logs in $out)"
+
+for name in ${unbuilt[@]+"${unbuilt[@]}"}; do
+	for f in $files; do
+		case $f in vm-selftests|vm-stock) echo "FAIL $name (not built or unknown)" >>"$RESULTS/$f.results" ;; esac
+	done
+done
 
 case $stage in
 debug)
