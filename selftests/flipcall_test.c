@@ -464,6 +464,27 @@ int fct_count_fds(void)
 	return count - 1;	/* the directory's own fd */
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+int fct_poll_timed(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t start = now_ms();
+	int ret = poll(&pfd, 1, timeout_ms);
+
+	if (ret < 0)
+		return -errno;
+	if (ret == 0 || now_ms() - start >= timeout_ms)
+		return -ETIME;
+	return pfd.revents;
+}
+
 int fct_notify(int fd, char byte)
 {
 	return write(fd, &byte, 1) == 1 ? 0 : -EPIPE;

@@ -117,6 +117,13 @@ int fct_wait_sleeping(pid_t tid, int timeout_ms);
 pid_t fct_gettid(void);
 int fct_count_fds(void);
 
+/*
+ * poll(2) one fd for @events: its revents, or -ETIME if it needed the whole
+ * timeout (poll re-checks the fd when its timeout ends, so a missed wake-up
+ * would otherwise pass for a late one).
+ */
+int fct_poll_timed(int fd, short events, int timeout_ms);
+
 /* One-byte handshakes over a pipe or socket. */
 int fct_notify(int fd, char byte);
 int fct_expect(int fd, int timeout_ms, char *byte);
