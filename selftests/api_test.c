@@ -27,9 +27,7 @@ FIXTURE(api) {
 
 FIXTURE_SETUP(api)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 }
 
 FIXTURE_TEARDOWN(api)
@@ -134,14 +132,12 @@ TEST_F(api, null_argument_is_efault)
 
 TEST_F(api, read_only_argument_is_efault)
 {
-	struct flipcall_api *api = mmap(NULL, FCT_PAGE, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct flipcall_api api = valid_api();
+	void *arg = fct_readonly_copy(&api, sizeof(api));
 
-	ASSERT_NE(MAP_FAILED, api);
-	*api = valid_api();
-	ASSERT_EQ(0, mprotect(api, FCT_PAGE, PROT_READ));
-	EXPECT_EQ(-EFAULT, fct_api(self->ctl, api));
-	munmap(api, FCT_PAGE);
+	ASSERT_NE(MAP_FAILED, arg);
+	EXPECT_EQ(-EFAULT, fct_api(self->ctl, arg));
+	fct_readonly_free(arg);
 }
 
 TEST_F(api, unknown_ioctl_on_device_is_enotty)
@@ -176,8 +172,7 @@ FIXTURE(endpoint) {
 
 FIXTURE_SETUP(endpoint)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl);
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
 }
 

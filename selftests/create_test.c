@@ -24,9 +24,7 @@ FIXTURE(create) {
 
 FIXTURE_SETUP(create)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	self->conn.client_fd = -1;
 	self->conn.server_fd = -1;
 }
@@ -301,6 +299,41 @@ TEST_F(create, user_limit_counts_rounded_length)
 	EXPECT_EQ(-EDQUOT, create_fails(self->ctl, &c));
 }
 
+/* The budget is per uid: another user is not held back by root's windows. */
+TEST_F(create, user_limit_is_per_uid)
+{
+	struct flipcall_create c = { .window_len = FCT_PAGE };
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, fct_param_override(&self->param, "user_limit", FCT_PAGE));
+	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
+	EXPECT_EQ(-EDQUOT, create_fails(self->ctl, &c));
+	pid = fct_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ctl;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		ctl = fct_open_ctl();
+		_exit(ctl < 0 ? 2 : create_fails(ctl, &c) ? 3 : 0);
+	}
+	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
+	EXPECT_EQ(0, status);
+}
+
+/* The ABI ceiling caps the parameter: API never reports more. */
+TEST_F(create, max_window_len_param_is_capped)
+{
+	struct flipcall_api api = { .api = FLIPCALL_API };
+
+	if (fct_param_override(&self->param, "max_window_len", 1ULL << 40))
+		return;	/* refusing the value is as good as capping it */
+	ASSERT_EQ(0, fct_api(self->ctl, &api));
+	EXPECT_GE(FLIPCALL_WINDOW_MAX_LEN, api.max_window_len);
+}
+
 /* With one free fd slot the pair cannot be installed: EMFILE, nothing held. */
 TEST_F(create, one_free_fd_slot_is_emfile)
 {
@@ -330,16 +363,14 @@ TEST_F(create, null_argument_is_efault)
 /* The output cannot be written back: no fd may be left installed. */
 TEST_F(create, read_only_argument_is_efault_without_fds)
 {
-	struct flipcall_create *c = mmap(NULL, FCT_PAGE, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct flipcall_create c = { .window_len = FCT_PAGE };
+	void *arg = fct_readonly_copy(&c, sizeof(c));
 	int before = fct_count_fds();
 
-	ASSERT_NE(MAP_FAILED, c);
-	c->window_len = FCT_PAGE;
-	ASSERT_EQ(0, mprotect(c, FCT_PAGE, PROT_READ));
-	EXPECT_EQ(-EFAULT, fct_create_raw(self->ctl, c));
+	ASSERT_NE(MAP_FAILED, arg);
+	EXPECT_EQ(-EFAULT, fct_create_raw(self->ctl, arg));
 	EXPECT_EQ(before, fct_count_fds());
-	munmap(c, FCT_PAGE);
+	fct_readonly_free(arg);
 }
 
 /* A failed create must not consume the user's budget. */
@@ -385,6 +416,17 @@ TEST_F(create, info_null_argument_is_efault)
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
 	EXPECT_EQ(-1, ioctl(self->conn.client_fd, FLIPCALL_IOC_INFO, NULL));
 	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(create, info_read_only_argument_is_efault)
+{
+	struct flipcall_endpoint_info info = { 0 };
+	void *arg = fct_readonly_copy(&info, sizeof(info));
+
+	ASSERT_NE(MAP_FAILED, arg);
+	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
+	EXPECT_EQ(-EFAULT, fct_info(self->conn.server_fd, arg));
+	fct_readonly_free(arg);
 }
 
 static void expect_fdinfo(struct __test_metadata *_metadata, int fd,

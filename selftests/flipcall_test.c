@@ -33,6 +33,29 @@
 #define PARAM_DIR	"/sys/module/flipcall/parameters/"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 
+static struct timespec program_start;
+static pid_t program_pid;
+
+/* The run time of each program lands in its TAP output as a comment. */
+static void __attribute__((constructor)) note_program_start(void)
+{
+	program_pid = getpid();
+	clock_gettime(CLOCK_MONOTONIC, &program_start);
+}
+
+static void __attribute__((destructor)) note_program_end(void)
+{
+	struct timespec now;
+
+	if (getpid() != program_pid)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("# %s ran %.1f s\n", program_invocation_short_name,
+	       (now.tv_sec - program_start.tv_sec) +
+	       (now.tv_nsec - program_start.tv_nsec) / 1e9);
+	fflush(stdout);
+}
+
 static int ioctl_errno(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
@@ -94,7 +117,11 @@ int fct_handoff_timed(int fd, uint32_t op, uint32_t send_len,
 	if (ret)
 		return ret;
 	ret = fct_handoff(fd, op, 0, send_len, recv_len);
-	if (fct_watchdog_disarm(&dog) && ret == -EINTR)
+	/*
+	 * Whatever the call returned, it took the whole timeout: a missed
+	 * wake-up that only the watchdog's signal ended looks like success.
+	 */
+	if (fct_watchdog_disarm(&dog))
 		ret = -ETIME;
 	return ret;
 }
@@ -112,6 +139,26 @@ int fct_info(int fd, struct flipcall_endpoint_info *info)
 void *fct_map(int fd, size_t len, off_t offset)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+}
+
+void *fct_readonly_copy(const void *arg, size_t len)
+{
+	void *page = mmap(NULL, FCT_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return page;
+	memcpy(page, arg, len);
+	if (mprotect(page, FCT_PAGE, PROT_READ)) {
+		munmap(page, FCT_PAGE);
+		return MAP_FAILED;
+	}
+	return page;
+}
+
+void fct_readonly_free(void *page)
+{
+	munmap(page, FCT_PAGE);
 }
 
 static int read_text(const char *path, char *buf, size_t size)
@@ -417,6 +464,27 @@ int fct_count_fds(void)
 	return count - 1;	/* the directory's own fd */
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+int fct_poll_timed(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t start = now_ms();
+	int ret = poll(&pfd, 1, timeout_ms);
+
+	if (ret < 0)
+		return -errno;
+	if (ret == 0 || now_ms() - start >= timeout_ms)
+		return -ETIME;
+	return pfd.revents;
+}
+
 int fct_notify(int fd, char byte)
 {
 	return write(fd, &byte, 1) == 1 ? 0 : -EPIPE;
@@ -439,43 +507,50 @@ int fct_expect(int fd, int timeout_ms, char *byte)
 	return ret == 1 ? 0 : -EPIPE;
 }
 
+/* One byte of payload carrying room for one fd in its control message. */
+struct scm_one_fd {
+	struct msghdr msg;
+	struct iovec iov;
+	char byte;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+};
+
+static void scm_init(struct scm_one_fd *scm)
+{
+	memset(scm, 0, sizeof(*scm));
+	scm->byte = 'F';
+	scm->iov.iov_base = &scm->byte;
+	scm->iov.iov_len = 1;
+	scm->msg.msg_iov = &scm->iov;
+	scm->msg.msg_iovlen = 1;
+	scm->msg.msg_control = scm->cbuf;
+	scm->msg.msg_controllen = sizeof(scm->cbuf);
+}
+
 int fct_send_fd(int sock, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	struct scm_one_fd scm;
+	struct cmsghdr *cmsg;
 
+	scm_init(&scm);
+	cmsg = CMSG_FIRSTHDR(&scm.msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+	return sendmsg(sock, &scm.msg, 0) == 1 ? 0 : -errno;
 }
 
 int fct_recv_fd(int sock)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
+	struct scm_one_fd scm;
 	struct cmsghdr *cmsg;
 	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+	scm_init(&scm);
+	if (recvmsg(sock, &scm.msg, MSG_CMSG_CLOEXEC) != 1)
 		return -EPIPE;
-	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg = CMSG_FIRSTHDR(&scm.msg);
 	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS ||
 	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EBADMSG;

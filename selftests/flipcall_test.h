@@ -26,6 +26,16 @@
  */
 #define FCT_WAIT_MS		10000
 
+/*
+ * In a test or fixture setup: open /dev/flipcall into @fd or fail the test
+ * saying why. Harness macros: usable only where _metadata is in scope.
+ */
+#define FCT_ASSERT_OPEN_CTL(fd) do {					\
+	(fd) = fct_open_ctl();						\
+	ASSERT_LE(0, (fd)) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,	\
+				  strerror(-(fd)));			\
+} while (0)
+
 /* Device and ioctls. */
 int fct_open_ctl(void);
 int fct_api(int ctl, struct flipcall_api *api);
@@ -40,6 +50,14 @@ int fct_handoff_timed(int fd, uint32_t op, uint32_t send_len,
 int fct_shutdown(int fd);
 int fct_info(int fd, struct flipcall_endpoint_info *info);
 void *fct_map(int fd, size_t len, off_t offset);
+
+/*
+ * A read-only page holding a copy of @arg: the kernel can read an ioctl
+ * argument there but not write its outputs back (EFAULT). MAP_FAILED on
+ * error; fct_readonly_free() releases it.
+ */
+void *fct_readonly_copy(const void *arg, size_t len);
+void fct_readonly_free(void *page);
 
 /* Module parameters (/sys/module/flipcall/parameters). */
 int fct_param_get(const char *name, uint64_t *value);
@@ -98,6 +116,13 @@ int fct_wait_child(pid_t pid, int timeout_ms, int *status);
 int fct_wait_sleeping(pid_t tid, int timeout_ms);
 pid_t fct_gettid(void);
 int fct_count_fds(void);
+
+/*
+ * poll(2) one fd for @events: its revents, or -ETIME if it needed the whole
+ * timeout (poll re-checks the fd when its timeout ends, so a missed wake-up
+ * would otherwise pass for a late one).
+ */
+int fct_poll_timed(int fd, short events, int timeout_ms);
 
 /* One-byte handshakes over a pipe or socket. */
 int fct_notify(int fd, char byte);

@@ -36,9 +36,7 @@ FIXTURE_SETUP(conn)
 {
 	struct flipcall_create c;
 
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, WINDOW_LEN, 0, &c));
 	self->client = c.client_fd;
 	self->server = c.server_fd;
@@ -481,9 +479,29 @@ TEST_F(conn, nonblock_send_last_does_not_wait)
 
 /* --- blocking hand-offs between threads --- */
 
+/*
+ * fdinfo counters: exact hand-offs, at least @min_sleeps sleeps; a sleeping
+ * peer must have been woken, and same-CPU wakes are a subset of wakes.
+ */
+static void expect_counters(struct __test_metadata *_metadata, int fd,
+			    uint64_t handoffs, uint64_t min_sleeps)
+{
+	uint64_t value, wakes;
+
+	ASSERT_EQ(0, fct_fdinfo_u64(fd, "flipcall-handoffs", &value));
+	EXPECT_EQ(handoffs, value);
+	ASSERT_EQ(0, fct_fdinfo_u64(fd, "flipcall-sleeps", &value));
+	EXPECT_LE(min_sleeps, value);
+	ASSERT_EQ(0, fct_fdinfo_u64(fd, "flipcall-wakes", &wakes));
+	EXPECT_GE(handoffs, wakes);
+	ASSERT_EQ(0, fct_fdinfo_u64(fd, "flipcall-wakes-same-cpu", &value));
+	EXPECT_GE(wakes, value);
+}
+
 TEST_F(conn, blocking_connect_wakes_on_reply)
 {
 	struct fct_async async;
+	uint64_t wakes;
 	uint32_t got;
 
 	fct_fill(FCT_DATA(self->cwin), 77, 1);
@@ -499,6 +517,11 @@ TEST_F(conn, blocking_connect_wakes_on_reply)
 				       88, NULL));
 	ASSERT_EQ(0, fct_async_join(&async));
 	EXPECT_EQ(88, async.recv_len);
+	expect_counters(_metadata, self->client, 1, 1);
+	expect_counters(_metadata, self->server, 1, 0);
+	/* The client was asleep: the server's hand-off had to wake it. */
+	ASSERT_EQ(0, fct_fdinfo_u64(self->server, "flipcall-wakes", &wakes));
+	EXPECT_EQ(1, wakes);
 }
 
 TEST_F(conn, blocking_recv_first_wakes_on_connect)
@@ -753,10 +776,10 @@ TEST(spin_connection_crosses_data)
 {
 	struct flipcall_create c;
 	struct fct_async async;
-	int ctl = fct_open_ctl();
+	int ctl;
 	uint32_t got;
 
-	ASSERT_LE(0, ctl);
+	FCT_ASSERT_OPEN_CTL(ctl);
 	ASSERT_EQ(0, fct_create(ctl, FCT_PAGE, FLIPCALL_CREATE_SPIN, &c));
 	ASSERT_EQ(0, fct_async_start(&async, c.server_fd,
 				     FLIPCALL_OP_RECV_FIRST, 0));

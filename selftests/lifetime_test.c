@@ -29,9 +29,7 @@ FIXTURE(lifetime) {
 /* Every test owns a connection whose window fills the whole user budget. */
 FIXTURE_SETUP(lifetime)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_param_override(&self->limit, "user_limit", WINDOW_LEN));
 	ASSERT_EQ(0, fct_create(self->ctl, WINDOW_LEN, 0, &self->conn));
 }
@@ -168,41 +166,32 @@ TEST_F(lifetime, mapping_inherited_by_fork_holds_the_window)
 	EXPECT_EQ(0, budget_free(self->ctl));
 }
 
-TEST_F(lifetime, killed_process_holding_everything_releases_it)
+/*
+ * The body of a child that fills the whole budget with a fresh connection,
+ * then either maps both ends and pauses or blocks in a hand-off nobody
+ * receives; either way it only ends by being killed.
+ */
+static int hold_until_killed(int ctl, int ready_fd, bool block_in_handoff)
 {
-	int ready[2], status;
-	pid_t pid;
+	struct flipcall_create c;
 
-	close_client(self);
-	close_server(self);
-	ASSERT_EQ(0, pipe(ready));
-	pid = fct_fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct flipcall_create c;
-		void *a, *b;
-
-		if (fct_create(self->ctl, WINDOW_LEN, 0, &c))
-			_exit(1);
-		a = fct_map(c.client_fd, WINDOW_LEN, 0);
-		b = fct_map(c.server_fd, WINDOW_LEN, 0);
-		if (a == MAP_FAILED || b == MAP_FAILED)
-			_exit(2);
-		fct_notify(ready[1], 'r');
+	if (fct_create(ctl, WINDOW_LEN, 0, &c))
+		return 1;
+	if (!block_in_handoff &&
+	    (fct_map(c.client_fd, WINDOW_LEN, 0) == MAP_FAILED ||
+	     fct_map(c.server_fd, WINDOW_LEN, 0) == MAP_FAILED))
+		return 2;
+	fct_notify(ready_fd, 'r');
+	if (block_in_handoff)
+		fct_handoff(c.client_fd, FLIPCALL_OP_CONNECT, 0, 0, NULL);
+	else
 		pause();
-		_exit(3);
-	}
-	close(ready[1]);
-	ASSERT_EQ(0, fct_expect(ready[0], FCT_WAIT_MS, NULL));
-	EXPECT_EQ(-EDQUOT, budget_free(self->ctl));
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
-	EXPECT_TRUE(WIFSIGNALED(status));
-	EXPECT_EQ(0, budget_free(self->ctl));
+	return 3;
 }
 
-/* SIGKILL while blocked in a hand-off: the fatal signal path releases all. */
-TEST_F(lifetime, process_killed_in_a_wait_releases_it)
+static void kill_holder_and_check_release(struct __test_metadata *_metadata,
+					  FIXTURE_DATA(lifetime) *self,
+					  bool block_in_handoff)
 {
 	int ready[2], status;
 	pid_t pid;
@@ -212,16 +201,8 @@ TEST_F(lifetime, process_killed_in_a_wait_releases_it)
 	ASSERT_EQ(0, pipe(ready));
 	pid = fct_fork();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct flipcall_create c;
-
-		if (fct_create(self->ctl, WINDOW_LEN, 0, &c))
-			_exit(1);
-		fct_notify(ready[1], 'r');
-		/* Nobody ever receives: this waits until killed. */
-		fct_handoff(c.client_fd, FLIPCALL_OP_CONNECT, 0, 0, NULL);
-		_exit(2);
-	}
+	if (pid == 0)
+		_exit(hold_until_killed(self->ctl, ready[1], block_in_handoff));
 	close(ready[1]);
 	ASSERT_EQ(0, fct_expect(ready[0], FCT_WAIT_MS, NULL));
 	ASSERT_EQ(0, fct_wait_sleeping(pid, FCT_WAIT_MS));
@@ -230,6 +211,17 @@ TEST_F(lifetime, process_killed_in_a_wait_releases_it)
 	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
 	EXPECT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(0, budget_free(self->ctl));
+}
+
+TEST_F(lifetime, killed_process_holding_everything_releases_it)
+{
+	kill_holder_and_check_release(_metadata, self, false);
+}
+
+/* SIGKILL while blocked in a hand-off: the fatal signal path releases all. */
+TEST_F(lifetime, process_killed_in_a_wait_releases_it)
+{
+	kill_holder_and_check_release(_metadata, self, true);
 }
 
 /* Memory the kernel holds for flipcall, in KiB. */

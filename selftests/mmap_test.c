@@ -35,9 +35,7 @@ FIXTURE(window) {
 
 FIXTURE_SETUP(window)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, WINDOW_LEN, FLIPCALL_CREATE_CLOEXEC,
 				&self->conn));
 }
@@ -156,9 +154,9 @@ TEST_F(window, mremap_growth_is_efault)
 
 TEST(device_mmap_is_enodev)
 {
-	int ctl = fct_open_ctl();
+	int ctl;
 
-	ASSERT_LE(0, ctl);
+	FCT_ASSERT_OPEN_CTL(ctl);
 	EXPECT_EQ(MAP_FAILED, fct_map(ctl, FCT_PAGE, 0));
 	EXPECT_EQ(ENODEV, errno);
 	close(ctl);

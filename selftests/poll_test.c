@@ -29,9 +29,7 @@ FIXTURE_SETUP(poll)
 {
 	struct flipcall_create c;
 
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &c));
 	self->client = c.client_fd;
 	self->server = c.server_fd;
@@ -117,20 +115,17 @@ struct poller {
 	pthread_t thread;
 	pid_t tid;
 	int fd;
-	int ret;
-	short revents;
+	int ret;		/* revents, or -ETIME if never woken */
 	int started[2];
 };
 
 static void *poller_main(void *arg)
 {
 	struct poller *p = arg;
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 
 	p->tid = fct_gettid();
 	fct_notify(p->started[1], 's');
-	p->ret = poll(&pfd, 1, FCT_WAIT_MS);
-	p->revents = pfd.revents;
+	p->ret = fct_poll_timed(p->fd, POLLIN, FCT_WAIT_MS);
 	return NULL;
 }
 
@@ -144,46 +139,57 @@ static void start_poller(struct __test_metadata *_metadata, struct poller *p,
 	ASSERT_EQ(0, fct_wait_sleeping(p->tid, FCT_WAIT_MS));
 }
 
-static short join_poller(struct poller *p)
+/* The poller's revents, or -ETIME if nothing woke it. */
+static int join_poller(struct poller *p)
 {
 	pthread_join(p->thread, NULL);
 	close(p->started[0]);
 	close(p->started[1]);
-	return p->ret == 1 ? p->revents : -1;
+	return p->ret;
 }
 
 TEST_F(poll, sleeping_poll_wakes_on_handoff)
 {
 	struct poller p;
+	int ev;
 
 	start_poller(_metadata, &p, self->server);
 	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 0,
 				       NULL));
-	EXPECT_EQ(POLLIN, join_poller(&p) & (POLLIN | ENDED_BITS));
+	ev = join_poller(&p);
+	ASSERT_LE(0, ev) TH_LOG("the sleeping poll was never woken");
+	EXPECT_EQ(POLLIN, ev & (POLLIN | ENDED_BITS));
 }
 
 TEST_F(poll, sleeping_poll_wakes_on_shutdown)
 {
 	struct poller p;
+	int ev;
 
 	start_poller(_metadata, &p, self->server);
 	ASSERT_EQ(0, fct_shutdown(self->client));
-	EXPECT_EQ(POLLHUP, join_poller(&p) & ENDED_BITS);
+	ev = join_poller(&p);
+	ASSERT_LE(0, ev) TH_LOG("the sleeping poll was never woken");
+	EXPECT_EQ(POLLHUP, ev & ENDED_BITS);
 }
 
 TEST_F(poll, sleeping_poll_wakes_on_peer_close)
 {
 	struct poller p;
+	int ev;
 
 	start_poller(_metadata, &p, self->server);
 	close(self->client);
 	self->client = -1;
-	EXPECT_EQ(POLLHUP | POLLERR, join_poller(&p) & ENDED_BITS);
+	ev = join_poller(&p);
+	ASSERT_LE(0, ev) TH_LOG("the sleeping poll was never woken");
+	EXPECT_EQ(POLLHUP | POLLERR, ev & ENDED_BITS);
 }
 
 TEST_F(poll, sleeping_poll_wakes_on_peer_death)
 {
 	struct poller p;
+	int ev;
 	int status;
 	pid_t pid = fct_fork();
 
@@ -198,7 +204,9 @@ TEST_F(poll, sleeping_poll_wakes_on_peer_death)
 	start_poller(_metadata, &p, self->server);
 	EXPECT_EQ(0, revents(self->server) & ENDED_BITS);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
-	EXPECT_EQ(POLLHUP | POLLERR, join_poller(&p) & ENDED_BITS);
+	ev = join_poller(&p);
+	ASSERT_LE(0, ev) TH_LOG("the sleeping poll was never woken");
+	EXPECT_EQ(POLLHUP | POLLERR, ev & ENDED_BITS);
 	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
 }
 
@@ -264,6 +272,7 @@ TEST_F(poll, epoll_reports_shutdown_as_epollhup)
 
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->server, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
 	ASSERT_EQ(0, fct_shutdown(self->server));
 	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, FCT_WAIT_MS));
 	EXPECT_EQ(EPOLLHUP, ev.events & (EPOLLHUP | EPOLLERR));
@@ -276,9 +285,11 @@ TEST_F(poll, epoll_reports_peer_gone_as_epollhup_epollerr)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	ASSERT_LE(0, ep);
-	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->client, &ev));
-	close(self->server);
-	self->server = -1;
+	/* The server: not ready yet, so only the ending's wake-up reports it. */
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->server, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	close(self->client);
+	self->client = -1;
 	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, FCT_WAIT_MS));
 	EXPECT_EQ(EPOLLHUP | EPOLLERR, ev.events & (EPOLLHUP | EPOLLERR));
 	close(ep);

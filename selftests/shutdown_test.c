@@ -72,9 +72,7 @@ FIXTURE_SETUP(ending)
 {
 	struct flipcall_create c;
 
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl) TH_LOG("open %s: %s", FLIPCALL_DEVICE_PATH,
-				       strerror(-self->ctl));
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &c));
 	self->waiter_is_client = variant->point == CLIENT_CONNECT ||
 				 variant->point == CLIENT_SEND_RECV;
@@ -284,8 +282,7 @@ FIXTURE(ended) {
 
 FIXTURE_SETUP(ended)
 {
-	self->ctl = fct_open_ctl();
-	ASSERT_LE(0, self->ctl);
+	FCT_ASSERT_OPEN_CTL(self->ctl);
 	ASSERT_EQ(0, fct_create(self->ctl, FCT_PAGE, 0, &self->conn));
 }
 
@@ -392,6 +389,73 @@ TEST_F(ended, shutdown_from_another_thread_wakes_blocked_client)
 	ASSERT_EQ(0, fct_async_wait_blocked(&async));
 	ASSERT_EQ(0, fct_shutdown(self->conn.client_fd));
 	EXPECT_EQ(-ESHUTDOWN, fct_async_join(&async));
+}
+
+/*
+ * Control that came back before the ending still completes the wait:
+ * a peer's last datagram is never lost to its close or shutdown.
+ */
+TEST_F(ended, send_last_then_close_delivers_last_datagram)
+{
+	struct flipcall_endpoint_info info;
+	uint32_t got;
+
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->conn.client_fd, FLIPCALL_OP_CONNECT,
+				       FLIPCALL_HANDOFF_NONBLOCK, 5, NULL));
+	ASSERT_EQ(0, fct_handoff(self->conn.server_fd, FLIPCALL_OP_RECV_FIRST,
+				 FLIPCALL_HANDOFF_NONBLOCK, 0, &got));
+	ASSERT_EQ(0, fct_handoff(self->conn.server_fd, FLIPCALL_OP_SEND_LAST, 0,
+				 7, NULL));
+	close_server(self);
+	EXPECT_EQ(0, fct_handoff(self->conn.client_fd, FLIPCALL_OP_CONNECT,
+				 FLIPCALL_HANDOFF_NONBLOCK, 0, &got));
+	EXPECT_EQ(7, got);
+	EXPECT_EQ(-ECONNRESET, fct_handoff(self->conn.client_fd,
+					   FLIPCALL_OP_SEND_RECV, 0, 0, NULL));
+	ASSERT_EQ(0, fct_info(self->conn.client_fd, &info));
+	EXPECT_EQ(FLIPCALL_END_SERVER_GONE, info.end_reason);
+}
+
+TEST_F(ended, blocked_waiter_gets_reply_sent_before_close)
+{
+	struct fct_async async;
+	uint32_t got;
+
+	ASSERT_EQ(0, fct_async_start(&async, self->conn.client_fd,
+				     FLIPCALL_OP_CONNECT, 5));
+	ASSERT_EQ(0, fct_handoff_timed(self->conn.server_fd,
+				       FLIPCALL_OP_RECV_FIRST, 0, &got,
+				       FCT_WAIT_MS));
+	ASSERT_EQ(0, fct_handoff(self->conn.server_fd, FLIPCALL_OP_SEND_LAST, 0,
+				 9, NULL));
+	close_server(self);
+	EXPECT_EQ(0, fct_async_join(&async));
+	EXPECT_EQ(9, async.recv_len);
+	EXPECT_EQ(-ECONNRESET, fct_handoff(self->conn.client_fd,
+					   FLIPCALL_OP_SEND_RECV, 0, 0, NULL));
+}
+
+TEST_F(ended, reply_then_shutdown_delivers_reply)
+{
+	uint32_t got;
+
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->conn.client_fd, FLIPCALL_OP_CONNECT,
+				       FLIPCALL_HANDOFF_NONBLOCK, 1, NULL));
+	ASSERT_EQ(0, fct_handoff(self->conn.server_fd, FLIPCALL_OP_RECV_FIRST,
+				 FLIPCALL_HANDOFF_NONBLOCK, 0, &got));
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->conn.server_fd,
+				       FLIPCALL_OP_SEND_RECV,
+				       FLIPCALL_HANDOFF_NONBLOCK, 3, NULL));
+	ASSERT_EQ(0, fct_shutdown(self->conn.server_fd));
+	EXPECT_EQ(0, fct_handoff(self->conn.client_fd, FLIPCALL_OP_CONNECT,
+				 FLIPCALL_HANDOFF_NONBLOCK, 0, &got));
+	EXPECT_EQ(3, got);
+	EXPECT_EQ(-ESHUTDOWN, fct_handoff(self->conn.client_fd,
+					  FLIPCALL_OP_SEND_RECV, 0, 0, NULL));
+	/* The server's own wait never got control back: it sees the ending. */
+	EXPECT_EQ(-ESHUTDOWN, fct_handoff(self->conn.server_fd,
+					  FLIPCALL_OP_SEND_RECV,
+					  FLIPCALL_HANDOFF_NONBLOCK, 0, NULL));
 }
 
 TEST_F(ended, header_state_after_shutdown)

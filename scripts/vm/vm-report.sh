@@ -3,7 +3,8 @@
 # vm-report.sh COMMAND OUTDIR [ARGS...] : turn what a VM run left in OUTDIR
 # (see run-vm.sh, init.sh) into PASS/FAIL/SKIP lines, printing the evidence
 # of every failure so a CI log shows why.
-#   split    OUTDIR                      results.log -> OUTDIR/sections/
+#   split    OUTDIR [TIMEOUT]            results.log -> OUTDIR/sections/;
+#                                        TIMEOUT: the host killed the VM then
 #   module   OUTDIR RESULTS PREFIX STEP  insmod or rmmod
 #   kunit    OUTDIR RESULTS              one line per KUnit case
 #   programs OUTDIR RESULTS KIND PROG... each program's TAP cases
@@ -23,6 +24,14 @@ sec=$out/sections
 section() { echo "$sec/$1.$2"; }
 info() { cat "$sec/info.$1" 2>/dev/null; }
 finished() { [ "$(cat "$sec/verdict" 2>/dev/null)" = done ]; }
+# Why a VM that did not finish stopped (vm-stage.sh notes a host timeout).
+death() {
+	if [ -f "$sec/host-timeout" ]; then
+		echo "the VM hung and was killed after $(cat "$sec/host-timeout") s"
+	else
+		echo "the VM died"
+	fi
+}
 
 indent() { sed 's/^/    /'; }
 
@@ -36,6 +45,7 @@ split)
 			print v > (dir "/info." $3); close(dir "/info." $3); next }
 		/^@@ verdict / { print $3 > (dir "/verdict"); next }
 		open { print >> f }' "$out/results.log" 2>/dev/null
+	[ -n "${1:-}" ] && echo "$1" >"$sec/host-timeout"
 	;;
 
 verdict)
@@ -57,7 +67,7 @@ module)
 		# No rmmod after a failed insmod: that FAIL is already there.
 		[ "$step" = rmmod ] && [ "$(cat "$(section module insmod).rc" 2>/dev/null)" != 0 ] &&
 			exit 0
-		echo "FAIL ${prefix}$step (not reached: the VM died earlier)" >>"$results"
+		echo "FAIL ${prefix}$step (not reached: $(death))" >>"$results"
 	elif [ "$(cat "$f.rc" 2>/dev/null)" = 0 ]; then
 		echo "PASS ${prefix}$step" >>"$results"
 	else
@@ -103,7 +113,7 @@ programs)
 			elif finished; then
 				why="not in the image"
 			else
-				why="the VM died earlier"
+				why=$(death)
 			fi
 			echo "FAIL $name (not run: $why)" >>"$results"
 			continue
@@ -112,7 +122,7 @@ programs)
 		rc=$(cat "$f.rc" 2>/dev/null || echo died)
 		case $rc in
 		0) [ -n "$lines" ] || lines="FAIL $name (no TAP results)" ;;
-		died) lines="$lines${lines:+$'\n'}FAIL $name (did not finish: the VM died)" ;;
+		died) lines="$lines${lines:+$'\n'}FAIL $name (did not finish: $(death))" ;;
 		timeout) lines="$lines${lines:+$'\n'}FAIL $name (timed out and could not be killed)" ;;
 		137) lines="$lines${lines:+$'\n'}FAIL $name (killed after the time limit)" ;;
 		*) echo "$lines" | grep -q '^FAIL' ||
@@ -141,8 +151,11 @@ log)
 	fi
 	hits=$(grep -nE -f <(grep -v '^#' "$here/splat-patterns") "$since" |
 		grep -vE -f <(grep -v '^#' "$here/splat-ignore" | sed 's/^\^/^[0-9]+:/'))
+	if ! finished; then
+		echo "FAIL ${prefix}kernel log (incomplete: $(death))" >>"$results"
+	fi
 	if [ -z "$hits" ]; then
-		echo "PASS ${prefix}kernel log clean" >>"$results"
+		finished && echo "PASS ${prefix}kernel log clean" >>"$results"
 		exit 0
 	fi
 	echo "$hits" | cut -d: -f2- | awk '!seen[$0]++ { print "FAIL '"$prefix"'kernel log: " $0 }' |
@@ -158,7 +171,7 @@ kmemleak)
 	results=$1 ko=$2
 	f=$(section kmemleak report)
 	if [ ! -f "$f.rc" ]; then
-		echo "FAIL kmemleak (no report: $(finished && echo 'kmemleak unavailable' || echo 'the VM died'))" >>"$results"
+		echo "FAIL kmemleak (no report: $(finished && echo 'kmemleak unavailable' || death))" >>"$results"
 		exit 0
 	fi
 	start=$(info start-jiffies)

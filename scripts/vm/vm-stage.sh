@@ -108,7 +108,7 @@ echo "vm: $stage: booting $(basename "$kernel") ($flavour) with ${#names[@]} pro
 	MODE=$mode TEST_TIMEOUT="$test_timeout" KUNIT_ONLY="${KUNIT_ONLY:-0}" \
 	${tests:+TESTS=$tests}
 vm_rc=$?
-"$report" split "$out"
+"$report" split "$out" "$([ $vm_rc -eq 124 ] && echo "$vm_timeout")"
 "$report" verdict "$out"
 dead=$?
 echo "vm: $stage: VM ran $(( $(date +%s) - t0 )) s in all (logs in $out)"
