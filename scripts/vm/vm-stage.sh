@@ -69,6 +69,7 @@ fi
 
 # VM_TESTS limits the programs; the names are the programs' file names.
 vm_tests=${VM_TESTS:-}
+[ "$stage" = stock ] && vm_tests=	# always the whole smoke test
 # Programs that failed to build are reported, not packed.
 progs=()
 unbuilt=()

@@ -16,8 +16,9 @@
 # VM_BENCH_ARGS="-j {}.json" arguments of each bench-vm program ({} = its
 # name; files the programs write in their directory land in build/bench/).
 
-VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) VM_TESTS="$(VM_TESTS)" \
-	KUNIT_ONLY=$(KUNIT_ONLY) scripts/vm/vm-stage.sh
+# VM_TESTS and KUNIT_ONLY select among VM_TEST_BINS only: the stock stage
+# always runs its smoke test.
+VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) scripts/vm/vm-stage.sh
 STOCK_SMOKE := $(BUILD)/vm/stock-smoke
 
 .PHONY: vm-deps check-vm-debug check-vm-stock bench-vm demo checkpatch vm-kernels
@@ -29,7 +30,7 @@ vm-deps:
 # a build error shows up in the summary instead of silently skipping a stage.
 check-vm-debug: vm-deps
 	-@$(if $(VM_TEST_BINS),$(MAKE) --no-print-directory -k $(VM_TEST_BINS))
-	@$(VM_STAGE) debug $(VM_TEST_BINS)
+	@VM_TESTS="$(VM_TESTS)" KUNIT_ONLY=$(KUNIT_ONLY) $(VM_STAGE) debug $(VM_TEST_BINS)
 
 check-vm-stock: vm-deps
 	@scripts/install-deps.sh stock
