@@ -7,6 +7,7 @@
 #   make check-vm-stock   Debian's kernel: the module loads, maps, unloads
 #   make bench-vm         base kernel: VM_BENCH_BINS; JSON they write -> build/bench/
 #   make demo             two processes exchange a message through the module
+#   make vm-shell         a shell in the debug VM, module loaded, VM_TEST_BINS in /progs
 #   make checkpatch       checkpatch --strict on kmod/ and uapi/ (native stage)
 #
 # Knobs: VM_TESTS="a b" runs only these programs, KUNIT_ONLY=1 runs none,
@@ -21,7 +22,7 @@
 VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) scripts/vm/vm-stage.sh
 STOCK_SMOKE := $(BUILD)/vm/stock-smoke
 
-.PHONY: vm-deps check-vm-debug check-vm-stock bench-vm demo checkpatch vm-kernels
+.PHONY: vm-deps check-vm-debug check-vm-stock bench-vm demo vm-shell checkpatch vm-kernels
 
 vm-deps:
 	@scripts/install-deps.sh build vm
@@ -47,6 +48,9 @@ bench-vm: vm-deps $(VM_BENCH_BINS)
 
 demo: vm-deps all $(FLIPCALL_DEMO_BIN)
 	@BUILD=$(BUILD) DEMO_ARGS="$(DEMO_ARGS)" scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
+
+vm-shell: vm-deps $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
+	@BUILD=$(BUILD) VM_TIMEOUT=0 scripts/vm/vm-stage.sh shell $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
 
 checkpatch: vm-deps
 	@scripts/vm/checkpatch.sh $(RESULTS)/checkpatch.results kmod uapi
