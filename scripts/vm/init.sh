@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # PID 1 of the test VM (busybox sh). The kernel command line's NAME=value
 # words arrive as environment variables:
-#   MODE=test|bench|demo|stock  what to run (default test)
+#   MODE=test|bench|demo|stock|shell  what to run (default test)
 #   TESTS=a,b                   run only these of the programs in /progs
 #   KUNIT_ONLY=1                load the module, collect KUnit, run no program
 #   TEST_TIMEOUT=N              seconds each program may run
@@ -126,10 +126,15 @@ done
 last_test_end=$(uptime_s)
 if [ $loaded -eq 0 ] && [ "${KUNIT_ONLY:-0}" != 1 ]; then
 	kind=$MODE
-	[ "$MODE" = stock ] && kind=test
+	[ "$MODE" = stock ] && kind="test"
 	mkdir -p /tmp/out
+	if [ "$MODE" = shell ]; then
+		note "shell with the module loaded; programs in /progs; exit to unload and check"
+		(cd /tmp/out && setsid cttyhack sh -l)
+	fi
 	# /progs.list names the programs in the order the build gave them.
 	for prog in $(cat /progs.list 2>/dev/null); do
+		[ "$MODE" = shell ] && break
 		wanted "$prog" || continue
 		run_program "$kind" "/progs/$prog"
 	done
@@ -152,7 +157,7 @@ fi
 # kmemleak reports an object only when it is older than 5 s and unchanged
 # since the previous scan: scan, wait until 5 s after the last test, scan
 # again.
-if [ -w $KMEMLEAK ] && [ "$MODE" = test ]; then
+if [ -w $KMEMLEAK ] && { [ "$MODE" = test ] || [ "$MODE" = shell ]; }; then
 	note "kmemleak scan"
 	echo scan >$KMEMLEAK
 	while [ $(($(uptime_s) - last_test_end)) -lt 7 ]; do
@@ -166,4 +171,4 @@ fi
 
 echo "flipcall-vm: tests end" >/dev/kmsg
 note "done"
-finish done
+finish "done"

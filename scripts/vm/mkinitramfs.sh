@@ -24,6 +24,7 @@ busybox=/bin/busybox
 
 root=$(mktemp -d "${out}.root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"	# the guest's "/": tests run programs as other users
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,progs,lib/deps,usr/local/lib}
 cp "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do

@@ -6,7 +6,8 @@
 # (ttyS1, see init.sh) and dmesg.log (ttyS2). The NAME=value words go on the
 # kernel command line, where the kernel hands them to init as environment.
 # Lines init marks "flipcall-vm:" are shown as they come (VM_SHOW=all shows
-# the whole console). Exits 124 when the VM overran TIMEOUT seconds.
+# the whole console; VM_INTERACTIVE=1 makes the console this terminal).
+# Exits 124 when the VM overran TIMEOUT seconds.
 set -uo pipefail
 
 kernel=$1 initrd=$2 out=$3 secs=$4
@@ -26,21 +27,29 @@ quirks="$quirks random.trust_cpu=on"
 filter='flipcall-vm:'
 [ "${VM_SHOW:-}" = all ] && filter=''
 
-timeout --kill-after=10 "$secs" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -smp 2 -m "${VM_MEM:-1024}" \
-	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 nokaslr loglevel=6 log_buf_len=4M $quirks $*" \
-	-display none -monitor none -no-reboot -nodefaults \
-	-chardev file,id=console,path="$out/console.raw" -serial chardev:console \
-	-chardev file,id=results,path="$out/results.raw" -serial chardev:results \
-	-chardev file,id=dmesg,path="$out/dmesg.raw" -serial chardev:dmesg \
-	</dev/null >"$out/qemu.log" 2>&1 &
-vm=$!
-# The live view ends by itself when the VM does.
-tail -s 0.2 --pid=$vm -n +1 -f "$out/console.raw" 2>/dev/null |
-	grep --line-buffered -e "$filter" | sed -u 's/\r$//; s/^/  vm| /'
-wait $vm
-rc=$?
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "${VM_MEM:-1024}"
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 nokaslr loglevel=6 log_buf_len=4M $quirks $*"
+	-display none -monitor none -no-reboot -nodefaults
+	-chardev file,id=results,path="$out/results.raw"
+	-chardev file,id=dmesg,path="$out/dmesg.raw")
+ports=(-serial chardev:console -serial chardev:results -serial chardev:dmesg)
+
+if [ "${VM_INTERACTIVE:-0}" = 1 ]; then
+	# make vm-shell: the console is this terminal, no time limit.
+	"${qemu[@]}" -chardev stdio,id=console,signal=off "${ports[@]}"
+	rc=$?
+else
+	timeout --kill-after=10 "$secs" "${qemu[@]}" \
+		-chardev file,id=console,path="$out/console.raw" "${ports[@]}" \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	vm=$!
+	# The live view ends by itself when the VM does.
+	tail -s 0.2 --pid=$vm -n +1 -f "$out/console.raw" 2>/dev/null |
+		grep --line-buffered -e "$filter" | sed -u 's/\r$//; s/^/  vm| /'
+	wait $vm
+	rc=$?
+fi
 
 for port in console results dmesg; do
 	tr -d '\r' <"$out/$port.raw" >"$out/$port.log" 2>/dev/null

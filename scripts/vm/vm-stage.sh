@@ -10,6 +10,9 @@
 #   bench  base kernel: run PROGRAMs, print their output, copy the files they
 #          wrote to $BENCH_OUT
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
+#   shell  $SHELL_FLAVOUR kernel (default debug): a shell on this terminal
+#          with the module loaded and PROGRAMs in /progs; on exit the module
+#          is unloaded and kmemleak runs
 # Environment: BUILD RESULTS (from make), VM_TESTS (comma or space separated
 # program names), KUNIT_ONLY=1, VM_TEST_TIMEOUT (per program, s),
 # VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console),
@@ -33,6 +36,8 @@ debug)	flavour=debug mode=test
 stock)	flavour=stock mode=stock files=vm-stock ;;
 bench)	flavour=base mode=bench files= ;;
 demo)	flavour=${DEMO_FLAVOUR:-debug} mode=demo files= ;;
+shell)	flavour=${SHELL_FLAVOUR:-debug} mode=shell files=
+	export VM_INTERACTIVE=1 ;;
 *)	echo "vm-stage.sh: unknown stage $stage" >&2; exit 2 ;;
 esac
 for f in $files; do : >"$RESULTS/$f.results"; done
@@ -69,6 +74,7 @@ fi
 
 # VM_TESTS limits the programs; the names are the programs' file names.
 vm_tests=${VM_TESTS:-}
+[ "$stage" = stock ] && vm_tests=	# always the whole smoke test
 # Programs that failed to build are reported, not packed.
 progs=()
 unbuilt=()
@@ -133,6 +139,10 @@ stock)
 	"$report" programs "$out" "$RESULTS/vm-stock.results" test ${names[@]+"${names[@]}"}
 	"$report" module "$out" "$RESULTS/vm-stock.results" "" rmmod
 	"$report" log "$out" "$RESULTS/vm-stock.results" ""
+	;;
+shell)
+	"$report" log "$out" /dev/stdout ""
+	"$report" kmemleak "$out" /dev/stdout "$ko"
 	;;
 bench|demo)
 	for n in ${names[@]+"${names[@]}"}; do

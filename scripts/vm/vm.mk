@@ -7,6 +7,7 @@
 #   make check-vm-stock   Debian's kernel: the module loads, maps, unloads
 #   make bench-vm         base kernel: VM_BENCH_BINS; JSON they write -> build/bench/
 #   make demo             two processes exchange a message through the module
+#   make vm-shell         a shell in the debug VM, module loaded, VM_TEST_BINS in /progs
 #   make checkpatch       checkpatch --strict on kmod/ and uapi/ (native stage)
 #
 # Knobs: VM_TESTS="a b" runs only these programs, KUNIT_ONLY=1 runs none,
@@ -16,11 +17,12 @@
 # VM_BENCH_ARGS="-j {}.json" arguments of each bench-vm program ({} = its
 # name; files the programs write in their directory land in build/bench/).
 
-VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) VM_TESTS="$(VM_TESTS)" \
-	KUNIT_ONLY=$(KUNIT_ONLY) scripts/vm/vm-stage.sh
+# VM_TESTS and KUNIT_ONLY select among VM_TEST_BINS only: the stock stage
+# always runs its smoke test.
+VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) scripts/vm/vm-stage.sh
 STOCK_SMOKE := $(BUILD)/vm/stock-smoke
 
-.PHONY: vm-deps check-vm-debug check-vm-stock bench-vm demo checkpatch vm-kernels
+.PHONY: vm-deps check-vm-debug check-vm-stock bench-vm demo vm-shell checkpatch vm-kernels
 
 vm-deps:
 	@scripts/install-deps.sh build vm
@@ -29,7 +31,7 @@ vm-deps:
 # a build error shows up in the summary instead of silently skipping a stage.
 check-vm-debug: vm-deps
 	-@$(if $(VM_TEST_BINS),$(MAKE) --no-print-directory -k $(VM_TEST_BINS))
-	@$(VM_STAGE) debug $(VM_TEST_BINS)
+	@VM_TESTS="$(VM_TESTS)" KUNIT_ONLY=$(KUNIT_ONLY) $(VM_STAGE) debug $(VM_TEST_BINS)
 
 check-vm-stock: vm-deps
 	@scripts/install-deps.sh stock
@@ -46,6 +48,9 @@ bench-vm: vm-deps $(VM_BENCH_BINS)
 
 demo: vm-deps all $(FLIPCALL_DEMO_BIN)
 	@BUILD=$(BUILD) DEMO_ARGS="$(DEMO_ARGS)" scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
+
+vm-shell: vm-deps $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
+	@BUILD=$(BUILD) VM_TIMEOUT=0 scripts/vm/vm-stage.sh shell $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
 
 checkpatch: vm-deps
 	@scripts/vm/checkpatch.sh $(RESULTS)/checkpatch.results kmod uapi
