@@ -8,6 +8,7 @@
  */
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/smp.h>
 
 #include "flipcall.h"
@@ -234,7 +235,11 @@ static int flipcall_poll_state(struct flipcall_endpoint *ep)
 				    ep->side);
 }
 
-/* Bounded busy-wait: worth it only while nobody else wants this CPU. */
+/*
+ * Bounded busy-wait, worth it only while nobody else wants this CPU: above
+ * all the peer, which may be queued right here (single_task_running(), as
+ * KVM's halt polling does) without having preempted us (need_resched()).
+ */
 static int flipcall_spin(struct flipcall_endpoint *ep)
 {
 	u64 deadline = local_clock() + ep->conn->spin_ns;
@@ -245,8 +250,8 @@ static int flipcall_spin(struct flipcall_endpoint *ep)
 		if (ret != -EAGAIN)
 			return ret;
 		cpu_relax();
-	} while (!need_resched() && !signal_pending(current) &&
-		 local_clock() < deadline);
+	} while (!need_resched() && single_task_running() &&
+		 !signal_pending(current) && local_clock() < deadline);
 	return -EAGAIN;
 }
 
