@@ -37,7 +37,7 @@ if [ ! -x "$tool/scripts/checkpatch.pl" ]; then
 	exec 9>&-
 fi
 
-cd "$src"
+cd "$src" || exit 1
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	files=$(git ls-files -- "$@")
 else

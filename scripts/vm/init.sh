@@ -126,7 +126,7 @@ done
 last_test_end=$(uptime_s)
 if [ $loaded -eq 0 ] && [ "${KUNIT_ONLY:-0}" != 1 ]; then
 	kind=$MODE
-	[ "$MODE" = stock ] && kind=test
+	[ "$MODE" = stock ] && kind="test"
 	mkdir -p /tmp/out
 	if [ "$MODE" = shell ]; then
 		note "shell with the module loaded; programs in /progs; exit to unload and check"
@@ -171,4 +171,4 @@ fi
 
 echo "flipcall-vm: tests end" >/dev/kmsg
 note "done"
-finish done
+finish "done"

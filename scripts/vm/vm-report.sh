@@ -23,7 +23,7 @@ sec=$out/sections
 # (absent when the VM died inside it).
 section() { echo "$sec/$1.$2"; }
 info() { cat "$sec/info.$1" 2>/dev/null; }
-finished() { [ "$(cat "$sec/verdict" 2>/dev/null)" = done ]; }
+finished() { [ "$(cat "$sec/verdict" 2>/dev/null)" = "done" ]; }
 # Why a VM that did not finish stopped (vm-stage.sh notes a host timeout).
 death() {
 	if [ -f "$sec/host-timeout" ]; then
