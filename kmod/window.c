@@ -96,6 +96,14 @@ static void flipcall_window_free_pages(struct flipcall_window *win,
 }
 
 /*
+ * A user asks for window memory, so running out of it (globally or in the
+ * caller's memory cgroup) must fail CREATE with ENOMEM: no OOM kill, no
+ * allocation-failure splat in the kernel log.
+ */
+#define FLIPCALL_WINDOW_GFP \
+	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/*
  * @len must already be page aligned and within the module's limits
  * (flipcall_create_check()). The pages are allocated up front so that
  * CREATE, not a later page fault, reports a memory shortage.
@@ -116,7 +124,7 @@ int flipcall_window_init(struct flipcall_window *win,
 	win->uid = uid;
 	win->nr_pages = nr_pages;
 	win->pages = kvmalloc_array(nr_pages, sizeof(*win->pages),
-				    GFP_KERNEL_ACCOUNT);
+				    FLIPCALL_WINDOW_GFP);
 	if (!win->pages) {
 		ret = -ENOMEM;
 		goto uncharge;
@@ -126,7 +134,7 @@ int flipcall_window_init(struct flipcall_window *win,
 			ret = -EINTR;
 			goto free_pages;
 		}
-		win->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		win->pages[i] = alloc_page(FLIPCALL_WINDOW_GFP | __GFP_ZERO);
 		if (!win->pages[i]) {
 			ret = -ENOMEM;
 			goto free_pages;

@@ -336,4 +336,41 @@ TEST_F(lifetime, window_is_charged_to_creator_memcg)
 	EXPECT_LE(closed + window * 3 / 4, created);
 }
 
+/*
+ * Window memory over the creator's memory.max fails CREATE with ENOMEM
+ * instead of OOM-killing the caller, and leaves nothing behind.
+ */
+TEST_F(lifetime, window_over_memcg_limit_is_enomem)
+{
+	const uint64_t window = 16 << 20;
+	struct fct_param_saved max_len = { 0 };
+	struct flipcall_create c;
+	char memcg[256], max_file[300];
+	uint64_t current;
+	FILE *f;
+
+	close_client(self);
+	close_server(self);
+	if (fct_memcg_enter(memcg, sizeof(memcg)))
+		SKIP(return, "no cgroup2 memory controller");
+	fct_param_restore(&self->limit);
+	ASSERT_EQ(0, fct_param_override(&max_len, "max_window_len", window));
+	ASSERT_EQ(0, fct_memcg_current(memcg, &current));
+	snprintf(max_file, sizeof(max_file), "%s/memory.max", memcg);
+	f = fopen(max_file, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "%llu\n", (unsigned long long)current + (4 << 20));
+	ASSERT_EQ(0, fclose(f));
+
+	EXPECT_EQ(-ENOMEM, fct_create(self->ctl, window, 0, &c));
+
+	f = fopen(max_file, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "max\n");
+	ASSERT_EQ(0, fclose(f));
+	fct_param_restore(&max_len);
+	fct_memcg_leave(memcg);
+	EXPECT_EQ(0, budget_free(self->ctl));
+}
+
 TEST_HARNESS_MAIN
