@@ -23,6 +23,14 @@ quirks=rcupdate.rcu_cpu_stall_timeout=60
 # qemu's "-cpu max" has RDRAND: seed the RNG at once, so getrandom() does not
 # wait and %p prints hashed pointers instead of "(____ptrval____)".
 quirks="$quirks random.trust_cpu=on"
+# "-cpu max" offers MONITOR/MWAIT, so the guest idles in mwait and a waker
+# only sets the idle CPU's need-resched flag instead of sending an IPI; TCG
+# does not wake an mwait-ing vCPU on that write, so a cross-CPU wake-up waited
+# for the next tick (measured: 1.5-3 ms per round trip pinned to two CPUs,
+# against ~0.1 ms with HLT). HLT idles take a real interrupt.
+quirks="$quirks idle=halt"
+# VM_CMDLINE: extra kernel command-line words, for experiments.
+quirks="$quirks ${VM_CMDLINE:-}"
 
 filter='flipcall-vm:'
 [ "${VM_SHOW:-}" = all ] && filter=''
