@@ -117,7 +117,7 @@ vm_rc=$?
 "$report" split "$out" "$([ $vm_rc -eq 124 ] && echo "$vm_timeout")"
 "$report" verdict "$out"
 dead=$?
-echo "vm: $stage: VM ran $(( $(date +%s) - t0 )) s in all (logs in $out)"
+echo "vm: $stage: took $(( $(date +%s) - t0 )) s with the builds (logs in $out)"
 
 for name in ${unbuilt[@]+"${unbuilt[@]}"}; do
 	for f in $files; do
