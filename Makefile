@@ -37,6 +37,7 @@ INSTALL_TARGETS :=
 	check-native-stages check-vm-stages
 all: ; @:
 
+include uapi/uapi.mk
 include kmod/kmod.mk
 include lib/lib.mk
 -include tools/tools.mk
