@@ -16,7 +16,8 @@
 # Environment: BUILD RESULTS (from make), VM_TESTS (comma or space separated
 # program names), KUNIT_ONLY=1, VM_TEST_TIMEOUT (per program, s),
 # VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console),
-# VM_BENCH_ARGS (arguments of every bench program, "{}" = its name).
+# VM_BENCH_ARGS (arguments of every bench program, "{}" = its name),
+# KMOD_SRC (a tree to build the module from instead of this one).
 set -uo pipefail
 
 stage=$1
@@ -67,7 +68,8 @@ if [ "$flavour" = stock ]; then
 else
 	entry=$("$here/build-kernel.sh" "$flavour") || fail_stage "building the $flavour kernel failed"
 	kernel=$entry/bzImage
-	"$src/kmod/build.sh" "$entry/build" "$BUILD/kmod/$flavour" ||
+	# KMOD_SRC: build the module from another tree (scripts/vm/canary.sh).
+	"${KMOD_SRC:-$src}/kmod/build.sh" "$entry/build" "$BUILD/kmod/$flavour" ||
 		fail_stage "the module does not build against the $flavour kernel"
 	ko=$BUILD/kmod/$flavour/kmod/flipcall.ko
 fi

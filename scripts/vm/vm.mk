@@ -5,6 +5,7 @@
 #
 #   make check-vm-debug   debug kernel: KUnit, VM_TEST_BINS, kernel log, kmemleak
 #   make check-vm-stock   Debian's kernel: the module loads, maps, unloads
+#   make check-vm-canary  injected use-after-free and leak must turn the stage red
 #   make bench-vm         base kernel: VM_BENCH_BINS; JSON they write -> build/bench/
 #   make demo             two processes exchange a message through the module
 #   make vm-shell         a shell in the debug VM, module loaded, VM_TEST_BINS in /progs
@@ -22,7 +23,7 @@
 VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) scripts/vm/vm-stage.sh
 STOCK_SMOKE := $(BUILD)/vm/stock-smoke
 
-.PHONY: vm-deps check-vm-debug check-vm-stock bench-vm demo vm-shell checkpatch vm-kernels
+.PHONY: vm-deps check-vm-debug check-vm-stock check-vm-canary bench-vm demo vm-shell checkpatch vm-kernels
 
 vm-deps:
 	@scripts/install-deps.sh build vm
@@ -52,6 +53,12 @@ demo: vm-deps all $(FLIPCALL_DEMO_BIN)
 vm-shell: vm-deps $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
 	@BUILD=$(BUILD) VM_TIMEOUT=0 scripts/vm/vm-stage.sh shell $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
 
+# The harness itself must be able to fail: a use-after-free and a leak
+# injected into a copy of the module must turn the debug stage red.
+check-vm-canary: vm-deps
+	-@$(MAKE) --no-print-directory -k $(BUILD)/selftests/api_test
+	@BUILD=$(BUILD) scripts/vm/canary.sh $(RESULTS)/vm-canary.results $(BUILD)/selftests/api_test
+
 checkpatch: vm-deps
 	@scripts/vm/checkpatch.sh $(RESULTS)/checkpatch.results kmod uapi
 
@@ -60,5 +67,5 @@ vm-kernels: vm-deps
 	@scripts/vm/build-kernel.sh debug
 	@scripts/vm/build-kernel.sh base
 
-VM_CHECKS += check-vm-debug check-vm-stock
+VM_CHECKS += check-vm-debug check-vm-stock check-vm-canary
 NATIVE_CHECKS += checkpatch
