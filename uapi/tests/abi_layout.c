@@ -7,13 +7,11 @@
  * number or a new FLIPCALL_API, and a deliberate edit here.
  */
 #include <linux/flipcall.h>
+#include <assert.h>
 #include <stddef.h>
 
-#ifdef __cplusplus
+/* A keyword in C++11, a macro from <assert.h> in C11. */
 #define FC_ASSERT(cond) static_assert(cond, #cond)
-#else
-#define FC_ASSERT(cond) _Static_assert(cond, #cond)
-#endif
 
 #define FC_AT(type, field, off) FC_ASSERT(offsetof(struct type, field) == (off))
 
