@@ -17,6 +17,7 @@
 #include <flipcall/fdchannel.h>
 
 #include "export.h"
+#include "scm_rights.h"
 
 /* Room for the kernel's per-message maximum of fds (SCM_MAX_FD, 253). */
 #define RECV_CONTROL_BYTES	2048
@@ -75,35 +76,13 @@ FLIPCALL_EXPORT int fdchannel_send(struct fdchannel *ch, int fd)
 		return -EBADF;
 	memset(&control, 0, sizeof(control));
 	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
+	scm_rights_fill(cmsg, &fd, 1);
 	/* MSG_NOSIGNAL: a closed peer is an error code, not a SIGPIPE. */
 	if (sendmsg(ch->sockfd, &msg, MSG_NOSIGNAL) < 0)
 		return errno == EPIPE && __atomic_load_n(&ch->shut_down,
 							 __ATOMIC_ACQUIRE) ?
 			-ESHUTDOWN : -errno;
 	return 0;
-}
-
-static void close_received_fds(struct msghdr *msg)
-{
-	struct cmsghdr *cmsg;
-	size_t i, count;
-	int fd;
-
-	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < count; i++) {
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int),
-			       sizeof(fd));
-			close(fd);
-		}
-	}
 }
 
 /* Exactly one SCM_RIGHTS message with one fd, nothing truncated. */
@@ -142,7 +121,7 @@ static int recv_fd(struct fdchannel *ch, int flags)
 		return -errno;
 	if (single_fd_message(&msg, len, &fd))
 		return fd;
-	close_received_fds(&msg);
+	scm_rights_take(&msg, NULL, 0, &(unsigned int){ 0 });
 	if (len == 0 && msg.msg_controllen == 0)
 		/* End of stream: we or the peer shut down, or it closed. */
 		return __atomic_load_n(&ch->shut_down, __ATOMIC_ACQUIRE) ?

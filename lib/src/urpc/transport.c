@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "scm_rights.h"
 #include "urpc_internal.h"
 
 #define NSEC_PER_MSEC	1000000LL
@@ -111,10 +112,7 @@ int urpc_send_message(int fd, struct urpc_out *out, const int *fds,
 			msg.msg_control = control.buf;
 			msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 			cmsg = CMSG_FIRSTHDR(&msg);
-			cmsg->cmsg_level = SOL_SOCKET;
-			cmsg->cmsg_type = SCM_RIGHTS;
-			cmsg->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-			memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds);
+			scm_rights_fill(cmsg, fds, nfds);
 		}
 		n = sendmsg(fd, &msg, flags);
 		if (n >= 0) {
@@ -137,29 +135,12 @@ int urpc_send_message(int fd, struct urpc_out *out, const int *fds,
 static int take_fds(struct msghdr *msg, bool keep, int *fds,
 		    unsigned int max_fds, unsigned int *nfds)
 {
-	bool excess = keep && (msg->msg_flags & MSG_CTRUNC);
-	struct cmsghdr *cmsg;
+	unsigned int dropped = scm_rights_take(msg, fds, keep ? max_fds : 0,
+					       nfds);
 
-	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
-		unsigned int i, n;
-		int got;
-
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int),
-			       sizeof(int));
-			if (keep && *nfds < max_fds) {
-				fds[(*nfds)++] = got;
-			} else {
-				close(got);
-				excess |= keep;
-			}
-		}
-	}
-	return excess ? -ETOOMANYREFS : 0;
+	if (keep && (dropped || (msg->msg_flags & MSG_CTRUNC)))
+		return -ETOOMANYREFS;
+	return 0;
 }
 
 static ssize_t recv_some(int fd, char *buf, size_t room, bool keep_fds,
