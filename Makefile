@@ -9,12 +9,14 @@
 #   make check-vm     VM tests only (see scripts/vm/vm.mk for knobs)
 #   make demo         boot the VM and show two processes exchanging a message
 #   make bench        native benchmarks; make bench-vm: benchmarks in the VM
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (LIBDIR=$PREFIX/lib)
+#   make deb          Debian packages in build/deb/ (debian/, packaging.mk)
 
 SRCDIR  := $(CURDIR)
 BUILD   ?= $(CURDIR)/build
 RESULTS ?= $(BUILD)/results
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
 DESTDIR ?=
 
 CC      ?= cc
@@ -43,6 +45,7 @@ include lib/lib.mk
 -include tools/tools.mk
 -include selftests/selftests.mk
 -include scripts/vm/vm.mk
+-include scripts/pkg/pkg.mk
 
 all: $(ALL_TARGETS)
 

@@ -77,6 +77,15 @@ static struct flipcall_param max_spin_ns = {
 module_param_cb(max_spin_ns, &flipcall_param_ops, &max_spin_ns, 0644);
 MODULE_PARM_DESC(max_spin_ns, "Largest spin budget a connection may ask for (ns)");
 
+/*
+ * The mode devtmpfs gives /dev/flipcall. A distribution that grants the
+ * device to a group (udev rule) loads the module with 0660 so the node is
+ * never world-accessible, not even before udev has run.
+ */
+static ushort dev_mode = 0666;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/flipcall at creation (default 0666)");
+
 void flipcall_limits_read(struct flipcall_limits *lim)
 {
 	lim->max_window_len = READ_ONCE(max_window_len.value);
@@ -259,6 +268,11 @@ static int __init flipcall_init(void)
 {
 	int ret;
 
+	if (dev_mode & ~0777) {
+		pr_err("flipcall: dev_mode %#o has bits outside 0777\n", dev_mode);
+		return -EINVAL;
+	}
+	flipcall_misc.mode = dev_mode;
 	ret = flipcall_netlink_init();
 	if (ret)
 		return ret;

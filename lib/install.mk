@@ -3,7 +3,7 @@
 # they include), shared library + SONAME symlinks, static library,
 # pkg-config file (generated for the install PREFIX), section-3 man pages.
 LIB_INCDIR := $(DESTDIR)$(PREFIX)/include
-LIB_LIBDIR := $(DESTDIR)$(PREFIX)/lib
+LIB_LIBDIR := $(DESTDIR)$(LIBDIR)
 LIB_MANDIR := $(DESTDIR)$(PREFIX)/share/man/man3
 
 .PHONY: install-lib

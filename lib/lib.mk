@@ -32,7 +32,7 @@ $(LIB_A): $(LIB_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^
 
 $(LIB_SO): $(LIB_PIC) lib/libflipcall.map
-	$(CC) -shared -Wl,-soname,libflipcall.so.$(LIB_MAJOR) \
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libflipcall.so.$(LIB_MAJOR) \
 		-Wl,--version-script=lib/libflipcall.map -Wl,--no-undefined \
 		-o $@ $(LIB_PIC) $(LIB_LDLIBS)
 	ln -sf libflipcall.so.$(LIB_VERSION) $(BUILD)/lib/libflipcall.so.$(LIB_MAJOR)
@@ -41,12 +41,17 @@ $(LIB_SO): $(LIB_PIC) lib/libflipcall.map
 # Regenerated every time: it bakes in PREFIX, which install may change.
 $(LIB_PC): lib/flipcall.pc.in FORCE
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
 	    -e 's|@REQUIRES@|$(LIB_PKGS)|' $< >$@
 
 .PHONY: lib FORCE
 FORCE:
 lib: $(LIB_A) $(LIB_SO) $(LIB_PC)
+
+# Installed programs link the shared library (Debian policy: no private
+# static copies); they depend on $(LIB_SO) and run from the build tree with
+# LD_LIBRARY_PATH=$(BUILD)/lib. Static links are for the test VM only.
+LIB_SHARED_LDLIBS = $(LDFLAGS) -L$(BUILD)/lib -lflipcall $(LIB_LDLIBS)
 ALL_TARGETS += lib
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)

@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # flipcallctl: the module's generic netlink family, read with libnl-genl-3,
-# printed as a table or JSON (json-c). Linked statically so the same binary
-# runs in the busybox test VM. Its VM tests link the CLI's objects too, to
-# run the real command in a child process.
+# printed as a table or JSON (json-c). The installed binary links the shared
+# libraries; flipcallctl-static is the same program for the busybox test VM.
+# Its VM tests link the CLI's objects too, to run the real command in a
+# child process.
 FCCTL_OUT   := $(BUILD)/tools/flipcallctl
 FCCTL_BIN   := $(FCCTL_OUT)/flipcallctl
+FCCTL_STATIC := $(FCCTL_OUT)/flipcallctl-static
 FCCTL_OBJS  := $(addprefix $(FCCTL_OUT)/,fcnl.o show.o cli.o)
 FCCTL_PKGS  := libnl-genl-3.0 json-c
 FCCTL_CFLAGS = $(CFLAGS) $(WARN) $(CPPFLAGS_COMMON) \
 	       $(shell pkg-config --cflags $(FCCTL_PKGS) 2>/dev/null)
 FCCTL_LIBS   = $(shell pkg-config --static --libs $(FCCTL_PKGS) 2>/dev/null)
+FCCTL_SHARED_LIBS = $(shell pkg-config --libs $(FCCTL_PKGS) 2>/dev/null)
 FCCTL_HDRS  := $(wildcard tools/flipcallctl/*.h) uapi/linux/flipcall.h
 
 $(FCCTL_OUT)/%.o: tools/flipcallctl/%.c $(FCCTL_HDRS)
@@ -17,6 +20,9 @@ $(FCCTL_OUT)/%.o: tools/flipcallctl/%.c $(FCCTL_HDRS)
 	$(CC) $(FCCTL_CFLAGS) -c -o $@ $<
 
 $(FCCTL_BIN): $(FCCTL_OUT)/main.o $(FCCTL_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FCCTL_SHARED_LIBS)
+
+$(FCCTL_STATIC): $(FCCTL_OUT)/main.o $(FCCTL_OBJS)
 	$(CC) -static -o $@ $^ $(FCCTL_LIBS)
 
 # Tests (kselftest harness, one program per concern; run in the VM by
@@ -54,7 +60,7 @@ check-flipcallctl-native: $(FCCTL_BIN)
 		$(RESULTS)/flipcallctl-native.results
 
 .PHONY: flipcallctl flipcallctl-tests install-flipcallctl check-flipcallctl-native
-flipcallctl: $(FCCTL_BIN)
+flipcallctl: $(FCCTL_BIN) $(FCCTL_STATIC)
 flipcallctl-tests: $(FCCTL_TESTS)
 
 install-flipcallctl: $(FCCTL_BIN)

@@ -1,15 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
-# urpc-call(1), and the urpc-echo-server example it is tested against. The
-# tool links libflipcall statically so it installs alone; the example links
-# the shared library, which checks the exported urpc symbols.
+# urpc-call(1), and the urpc-echo-server example it is tested against. Both
+# link the shared library (the tool as packaged), which also checks the
+# exported urpc symbols.
 URPC_CALL        := $(BUILD)/tools/urpc-call
 URPC_ECHO_SERVER := $(BUILD)/examples/urpc-echo-server
 URPC_TOOL_CFLAGS  = $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) \
 		    $(LIB_PKG_CFLAGS)
 
-$(URPC_CALL): tools/urpc-call/urpc-call.c $(LIB_A)
+$(URPC_CALL): tools/urpc-call/urpc-call.c $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(URPC_TOOL_CFLAGS) -o $@ $< $(LIB_A) $(LIB_LDLIBS)
+	$(CC) $(URPC_TOOL_CFLAGS) -o $@ $< $(LIB_SHARED_LDLIBS)
 
 $(URPC_ECHO_SERVER): examples/urpc-echo-server/urpc-echo-server.c $(LIB_SO)
 	@mkdir -p $(dir $@)
@@ -22,7 +22,7 @@ ALL_TARGETS += $(URPC_CALL) $(URPC_ECHO_SERVER)
 .PHONY: urpc-call-test install-urpc-call
 urpc-call-test: $(URPC_CALL) $(URPC_ECHO_SERVER)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
-	@scripts/run-tap-test $(RESULTS)/$@.results 120 urpc-call/ \
+	@LD_LIBRARY_PATH=$(BUILD)/lib scripts/run-tap-test $(RESULTS)/$@.results 120 urpc-call/ \
 		tools/urpc-call/urpc-call-test.sh $(URPC_CALL) $(URPC_ECHO_SERVER)
 NATIVE_CHECKS += urpc-call-test
 
