@@ -21,3 +21,32 @@ check-deb:
 	@BUILD=$(BUILD) scripts/pkg/check-deb.sh $(SRCDIR) $(RESULTS)/deb.results
 
 NATIVE_CHECKS += check-deb
+
+# The VM half: Debian's stock kernel boots with the module DKMS built in the
+# chroot (check-deb leaves it in $(DKMS_KO)) and runs the stock smoke test
+# and devperm_test (the shipped udev rule and modprobe options, compiled in)
+# -> vm-stock-dkms.results. SKIP when check-deb has not produced the module.
+DKMS_KO := $(DEB_OUT)/dkms/flipcall.ko
+DEVPERM_TEST := $(BUILD)/pkg/devperm_test
+DEVPERM_FILES := debian/flipcall-dkms.udev debian/flipcall-dkms.modprobe
+
+$(DEVPERM_TEST): scripts/pkg/devperm_test.c $(DEVPERM_FILES) $(LIB_A) \
+		 third_party/kselftest/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(LIB_TEST_CFLAGS) -static \
+		-DUDEV_RULE_FILE='"$(SRCDIR)/debian/flipcall-dkms.udev"' \
+		-DMODPROBE_CONF_FILE='"$(SRCDIR)/debian/flipcall-dkms.modprobe"' \
+		-o $@ $< $(LIB_A) $(LIB_LDLIBS)
+
+check-vm-stock-dkms: vm-deps
+	@scripts/install-deps.sh stock
+	-@$(MAKE) --no-print-directory -k $(STOCK_SMOKE) $(DEVPERM_TEST)
+	@if [ -f $(DKMS_KO) ]; then \
+		STOCK_KO=$(DKMS_KO) $(VM_STAGE) stock-dkms $(STOCK_SMOKE) $(DEVPERM_TEST); \
+	else \
+		echo "SKIP vm-stock-dkms: no DKMS-built module in $(DKMS_KO) (make check-deb first)" \
+			| tee $(RESULTS)/vm-stock-dkms.results; \
+	fi
+
+ALL_TARGETS += $(DEVPERM_TEST)
+VM_CHECKS += check-vm-stock-dkms

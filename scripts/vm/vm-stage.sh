@@ -7,6 +7,8 @@
 #          -> vm-kunit, vm-selftests, vm-kernel-log, vm-kmemleak.results
 #   stock  Debian's kernel and the module from `make module`: load, PROGRAMs
 #          (the smoke test), unload, kernel log -> vm-stock.results
+#   stock-dkms  the same with the module in $STOCK_KO (the one DKMS built in
+#          the package test, scripts/pkg/) -> vm-stock-dkms.results
 #   bench  base kernel: run PROGRAMs, print their output, copy the files they
 #          wrote to $BENCH_OUT
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
@@ -35,6 +37,7 @@ case $stage in
 debug)	flavour=debug mode=test
 	files="vm-kunit vm-selftests vm-kernel-log vm-kmemleak" ;;
 stock)	flavour=stock mode=stock files=vm-stock ;;
+stock-dkms) flavour=stock mode=stock files=vm-stock-dkms ;;
 bench)	flavour=base mode=bench files= ;;
 demo)	flavour=${DEMO_FLAVOUR:-debug} mode=demo files= ;;
 shell)	flavour=${SHELL_FLAVOUR:-debug} mode=shell files=
@@ -55,7 +58,7 @@ fail_stage() {
 # The kernel and the module built against it.
 deps=()
 if [ "$flavour" = stock ]; then
-	ko=$BUILD/kmod/host/kmod/flipcall.ko
+	ko=${STOCK_KO:-$BUILD/kmod/host/kmod/flipcall.ko}
 	[ -f "$ko" ] || fail_stage "no $ko (make module)"
 	release=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
 	kernel=/boot/vmlinuz-$release
@@ -76,7 +79,7 @@ fi
 
 # VM_TESTS limits the programs; the names are the programs' file names.
 vm_tests=${VM_TESTS:-}
-[ "$stage" = stock ] && vm_tests=	# always the whole smoke test
+[ "$flavour" = stock ] && vm_tests=	# always the whole smoke test
 # Programs that failed to build are reported, not packed.
 progs=()
 unbuilt=()
@@ -123,7 +126,7 @@ echo "vm: $stage: took $(( $(date +%s) - t0 )) s with the builds (logs in $out)"
 
 for name in ${unbuilt[@]+"${unbuilt[@]}"}; do
 	for f in $files; do
-		case $f in vm-selftests|vm-stock) echo "FAIL $name (not built or unknown)" >>"$RESULTS/$f.results" ;; esac
+		case $f in vm-selftests|vm-stock*) echo "FAIL $name (not built or unknown)" >>"$RESULTS/$f.results" ;; esac
 	done
 done
 
@@ -136,11 +139,11 @@ debug)
 	"$report" log "$out" "$RESULTS/vm-kernel-log.results" ""
 	"$report" kmemleak "$out" "$RESULTS/vm-kmemleak.results" "$ko"
 	;;
-stock)
-	"$report" module "$out" "$RESULTS/vm-stock.results" "" insmod
-	"$report" programs "$out" "$RESULTS/vm-stock.results" test ${names[@]+"${names[@]}"}
-	"$report" module "$out" "$RESULTS/vm-stock.results" "" rmmod
-	"$report" log "$out" "$RESULTS/vm-stock.results" ""
+stock|stock-dkms)
+	"$report" module "$out" "$RESULTS/$files.results" "" insmod
+	"$report" programs "$out" "$RESULTS/$files.results" test ${names[@]+"${names[@]}"}
+	"$report" module "$out" "$RESULTS/$files.results" "" rmmod
+	"$report" log "$out" "$RESULTS/$files.results" ""
 	;;
 shell)
 	"$report" log "$out" /dev/stdout ""
