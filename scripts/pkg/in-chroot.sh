@@ -48,13 +48,13 @@ check "modprobe.d options installed as shipped" \
 	cmp /etc/modprobe.d/flipcall-dkms.conf flipcall-dkms.modprobe
 
 check "pkg-config --libs flipcall is -lflipcall" \
-	test "$(pkg-config --libs flipcall 2>&1)" = "-lflipcall"
+	test "$(echo $(pkg-config --libs flipcall 2>&1))" = "-lflipcall"
 check "pkg-config --cflags flipcall finds the headers" \
 	sh -c 'test -f "$(pkg-config --variable=includedir flipcall)/flipcall/flipcall.h"'
 # shellcheck disable=SC2046 # pkg-config prints words
 check "the example client and server build with pkg-config" \
 	sh -c 'for p in client server; do
-		gcc -Wall -Werror -o /tmp/$p examples/flipcall-$p.c \
+		gcc -Wall -Werror -D_GNU_SOURCE -o /tmp/$p examples/flipcall-$p.c \
 			$(pkg-config --cflags --libs flipcall) || exit 1; done'
 check "the examples link the installed libflipcall.so.1" \
 	sh -c 'ldd /tmp/client | grep -q "libflipcall.so.1 => /usr/lib/[^ ]*/libflipcall.so.1"'
