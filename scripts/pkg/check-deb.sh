@@ -133,7 +133,8 @@ grep -qE '^(PASS|FAIL) ' "$work/in-chroot.log" ||
 	say "FAIL chroot: nothing ran (exit $rc; log: $work/in-chroot.log)"
 
 # The module DKMS built, for the stock-kernel VM stage.
-ko=$(find "$work/upper/lib/modules/$release" -name 'flipcall.ko*' 2>/dev/null | head -1)
+ko=$(find "$work/upper/usr/lib/modules/$release" "$work/upper/lib/modules/$release" \
+	-name 'flipcall.ko*' 2>/dev/null | head -1)
 if [ -n "$ko" ]; then
 	mkdir -p "$dkms_out"
 	case $ko in
