@@ -133,8 +133,7 @@ grep -qE '^(PASS|FAIL) ' "$work/in-chroot.log" ||
 	say "FAIL chroot: nothing ran (exit $rc; log: $work/in-chroot.log)"
 
 # The module DKMS built, for the stock-kernel VM stage.
-ko=$(find "$work/upper/usr/lib/modules/$release" "$work/upper/lib/modules/$release" \
-	-name 'flipcall.ko*' 2>/dev/null | head -1)
+ko=$(ls "$work"/upper/tmp/flipcall/flipcall.ko* 2>/dev/null | head -1)
 if [ -n "$ko" ]; then
 	mkdir -p "$dkms_out"
 	case $ko in

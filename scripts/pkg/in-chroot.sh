@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # in-chroot.sh RELEASE VERSION : run by check-deb.sh inside the throw-away
 # Debian root, with our .debs, the example sources and the debian/ files
-# they were built from in /tmp/flipcall. Prints PASS/FAIL/NOTE lines.
+# they were built from in /tmp/flipcall. Prints PASS/FAIL/NOTE lines and
+# leaves the module DKMS built in /tmp/flipcall/.
 #   RELEASE  Debian's kernel (its headers are installed): DKMS must have
 #            built flipcall VERSION for it
 set -uo pipefail
@@ -73,4 +74,13 @@ for prog in $(dpkg -L flipcall-tools | grep -E '^/usr/s?bin/.'); do
 done
 check "urpc-call links the shared libflipcall" \
 	sh -c 'ldd /usr/bin/urpc-call | grep -q libflipcall.so.1'
+
+# The module DKMS built goes to the VM stage (check-deb.sh takes it from
+# here); then removal must take it out of DKMS and /lib/modules.
+find "/lib/modules/$release" -name 'flipcall.ko*' -exec cp {} "$dir/" \;
+check "dpkg --purge of all four" \
+	dpkg --purge flipcall-tools libflipcall-dev libflipcall1 flipcall-dkms
+check "after the purge: no flipcall in dkms status or /lib/modules" \
+	sh -c '! dkms status 2>&1 | grep -q flipcall &&
+		! find /lib/modules -name "flipcall.ko*" | grep -q .'
 exit 0
