@@ -78,6 +78,7 @@ suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
 # and the example need, and the kernel's headers.
 deps=$(for d in "${debs[@]}"; do dpkg-deb -f "$d" Depends; echo ,; done |
 	tr ',' '\n' | sed 's/|.*//; s/(.*//; s/:.*//; s/ //g' | grep -v '^$')
+# shellcheck disable=SC2086 # $deps is a list of names
 want=$(printf '%s\n' $deps dkms gcc libc6-dev make pkg-config linux-headers-amd64 "linux-headers-$release" |
 	grep -vxF -f <(tr ' ' '\n' <<<"$ours") | LC_ALL=C sort -u | tr '\n' ' ')
 key=$(printf '%s\n' 1 "$mirror" "$suite" "$want" "$sources" | sha256sum | cut -c1-16)

@@ -180,7 +180,8 @@ static int member_exchange(void)
 }
 
 /* Runs first: reload the module the way modprobe would with the shipped
- * options; the node must start with dev_mode, owned by root.
+ * options; the node must start with dev_mode, owned by root. A dev_mode
+ * with bits outside 0777 must not load.
  */
 TEST(modprobe_options_set_mode)
 {
@@ -195,6 +196,9 @@ TEST(modprobe_options_set_mode)
 	ASSERT_LE(0, fd) TH_LOG("%s: %s", MODULE_FILE, strerror(errno));
 	ASSERT_EQ(0, syscall(SYS_delete_module, "flipcall", O_NONBLOCK))
 		TH_LOG("rmmod: %s", strerror(errno));
+	/* Bits beyond the permissions (sticky here) are refused. */
+	EXPECT_EQ(-1, syscall(SYS_finit_module, fd, "dev_mode=01666", 0));
+	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, syscall(SYS_finit_module, fd, opts, 0))
 		TH_LOG("insmod %s %s: %s", MODULE_FILE, opts, strerror(errno));
 	close(fd);
