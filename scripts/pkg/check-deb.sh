@@ -18,7 +18,7 @@ results=$2
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$src/build}
 work=$BUILD/deb-check
-cache=${FLIPCALL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flipcall}
+cache=${FLIPCALL_CACHE:-$HOME/.cache/flipcall}
 dkms_out=$BUILD/deb/dkms
 ours="flipcall-dkms libflipcall1 libflipcall-dev flipcall-tools"
 : >"$results"
@@ -107,6 +107,11 @@ if [ ! -d "$chroot_dir" ]; then
 			apt-get clean" >>"$work/debootstrap.log" 2>&1 ||
 			{ tail -5 "$work/debootstrap.log"; exit 1; }
 		mv "$tmp" "$chroot_dir"
+		# Chroots for other inputs are stale (about 500 MB each).
+		for old in "$cache"/deb-chroot-*; do
+			case $old in "$chroot_dir"|*.lock|*.tmp) continue ;; esac
+			rm -rf "$old" "$old.lock"
+		done
 	) 9>"$chroot_dir.lock" || give_up "making the chroot failed (log: $work/debootstrap.log)"
 fi
 say "NOTE chroot: $chroot_dir (Debian $suite, kernel headers $release)"
