@@ -41,7 +41,7 @@ $(DEVPERM_TEST): scripts/pkg/devperm_test.c $(DEVPERM_FILES) $(LIB_A) \
 check-vm-stock-dkms: vm-deps
 	@scripts/install-deps.sh stock
 	-@$(MAKE) --no-print-directory -k $(STOCK_SMOKE) $(DEVPERM_TEST)
-	@if [ -f $(DKMS_KO) ]; then \
+	@mkdir -p $(RESULTS); if [ -f $(DKMS_KO) ]; then \
 		STOCK_KO=$(DKMS_KO) $(VM_STAGE) stock-dkms $(STOCK_SMOKE) $(DEVPERM_TEST); \
 	else \
 		echo "SKIP vm-stock-dkms: no DKMS-built module in $(DKMS_KO) (make check-deb first)" \
