@@ -93,11 +93,16 @@ int urpc_server_handle(struct urpc_server *server, int conn_fd);
 /*
  * Stops accepting, runs the stop callbacks, gives clients timeout_ms to
  * leave, then closes idle clients at once and busy ones after their current
- * call, and returns when every client thread is gone. -EDEADLK from a handler.
+ * call, and returns when every client thread is gone. -EDEADLK from one of
+ * this server's handlers or stop callbacks; -EALREADY once stopping.
  */
 int urpc_server_stop(struct urpc_server *server, int timeout_ms);
-/* Stops (timeout 0) if still running, then frees. */
-void urpc_server_destroy(struct urpc_server *server);
+/*
+ * Stops (timeout 0) if still running, waits for a stop() running on another
+ * thread to finish, then frees and returns 0. From one of this server's
+ * handlers or stop callbacks it frees nothing and returns -EDEADLK.
+ */
+int urpc_server_destroy(struct urpc_server *server);
 
 /* Inside a handler. */
 const char *urpc_call_method(const struct urpc_call *call);

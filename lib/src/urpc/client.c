@@ -110,10 +110,10 @@ static void deliver_fds(struct urpc_call_opts *opts, const int *fds,
 	unsigned int kept = 0;
 
 	if (opts) {
-		opts->n_recv_fds = nfds;
 		kept = nfds < opts->recv_fds_cap ? nfds : opts->recv_fds_cap;
 		if (kept)
 			memcpy(opts->recv_fds, fds, kept * sizeof(int));
+		opts->n_recv_fds = kept;	/* never more than recv_fds holds */
 	}
 	urpc_close_fds(fds + kept, nfds - kept);
 }
@@ -125,7 +125,7 @@ static int client_exchange(struct urpc_client *client, const char *method,
 	int fds[URPC_MAX_FDS];
 	struct json_object *reply = NULL, *result;
 	unsigned int nfds;
-	bool success, numbers_fit;
+	bool success;
 	const char *err;
 	struct urpc_out out;
 	int64_t deadline;
@@ -142,7 +142,7 @@ static int client_exchange(struct urpc_client *client, const char *method,
 	if (ret)
 		goto broken;
 	ret = urpc_recv_message(client->fd, &client->dec, fds, URPC_MAX_FDS,
-				&nfds, &reply, &numbers_fit, deadline);
+				&nfds, &reply, deadline);
 	if (ret <= 0) {
 		ret = ret ? ret : -ECONNRESET;
 		goto broken;
@@ -158,9 +158,6 @@ static int client_exchange(struct urpc_client *client, const char *method,
 		urpc_close_fds(fds, nfds);
 		client->remote_error = strdup(err);
 		ret = client->remote_error ? -EREMOTEIO : -ENOMEM;
-	} else if (!numbers_fit) {
-		urpc_close_fds(fds, nfds);
-		ret = -ERANGE;
 	} else {
 		deliver_fds(opts, fds, nfds);
 		if (resultp)
