@@ -465,6 +465,74 @@ TEST(concurrent_use_is_busy)
 	pair_close(&p);
 }
 
+/*
+ * recv_first is two steps (take the handshake, answer it and wait for the
+ * first datagram); a send_recv racing it must be refused throughout, never
+ * slip in between and answer the client's handshake itself.
+ */
+struct racer {
+	struct flipcall_endpoint *ep;
+	int stop;
+	int unexpected;		/* a result other than -EPROTO or -EBUSY */
+	pthread_t thread;
+};
+
+static void *race_send_recv(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		int ret = flipcall_endpoint_send_recv(r->ep, 2);
+
+		if (ret != -EPROTO && ret != -EBUSY) {
+			r->unexpected = ret == 0 ? INT_MAX : ret;
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST(recv_first_holds_off_racing_send_recv)
+{
+	struct flipcall_endpoint_options o;
+	int i, rounds = test_on_device() ? 100 : 1000;
+
+	SKIP_UNLESS_TRANSPORT();
+	flipcall_endpoint_options_init(&o);
+	o.timeout_ms = 2000;	/* a racer that slipped in waits no longer */
+	for (i = 0; i < rounds; i++) {
+		struct racer r = { 0 };
+		struct call first;
+		struct pair p;
+		int connected, got;
+
+		ASSERT_EQ(0, pair_open_opts(&p, 4096, &o));
+		r.ep = p.server;
+		ASSERT_EQ(0, call_start(&first, p.server, CALL_RECV_FIRST, 0));
+		ASSERT_EQ(0, pthread_create(&r.thread, NULL, race_send_recv, &r));
+		connected = flipcall_endpoint_connect(p.client);
+		__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(r.thread, NULL);
+		if (!connected && !r.unexpected) {
+			EXPECT_EQ(0, flipcall_endpoint_send_last(p.client, 3));
+		} else {
+			flipcall_endpoint_shutdown(p.server);
+		}
+		got = call_join(&first);
+		flipcall_endpoint_shutdown(p.client);
+		flipcall_endpoint_shutdown(p.server);
+		pair_close(&p);
+		EXPECT_EQ(0, connected);
+		EXPECT_EQ(0, r.unexpected) TH_LOG("round %d: racer got %d", i,
+						  r.unexpected);
+		if (!connected && !r.unexpected) {
+			EXPECT_EQ(3, got);
+		}
+		if (r.unexpected || connected)
+			break;
+	}
+}
+
 TEST(shutdown_is_idempotent)
 {
 	struct pair p;
