@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "endpoint_util.h"
+#include "endpoint.h"	/* white-box: ep_poll_timeout_ms() */
 #include "kselftest_harness.h"
 
 #define SKIP_UNLESS_TRANSPORT() do { \
@@ -531,6 +532,22 @@ TEST(recv_first_holds_off_racing_send_recv)
 		if (r.unexpected || connected)
 			break;
 	}
+}
+
+/*
+ * timeout_ms is a uint32_t; poll() takes an int. A wait past INT_MAX ms
+ * goes in slices of INT_MAX rather than turn negative (poll forever).
+ */
+TEST(device_poll_timeout_fits_int)
+{
+	uint64_t now = 1000;
+
+	EXPECT_EQ(1, ep_poll_timeout_ms(now + 1, now));
+	EXPECT_EQ(500, ep_poll_timeout_ms(now + 500 * 1000000ULL, now));
+	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + INT_MAX * 1000000ULL, now));
+	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + (INT_MAX + 1ULL) * 1000000ULL,
+					      now));
+	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + UINT32_MAX * 1000000ULL, now));
 }
 
 TEST(shutdown_is_idempotent)
