@@ -19,6 +19,7 @@
 
 #include "endpoint.h"
 #include "export.h"
+#include "sized.h"
 #include "window.h"
 
 /* Go's json.Encoder output for struct{}{}: the connection handshake. */
@@ -294,9 +295,14 @@ FLIPCALL_EXPORT int
 flipcall_endpoint_stats(const struct flipcall_endpoint *ep,
 			struct flipcall_endpoint_stats *stats)
 {
-	if (!ep || !stats)
+	int ret;
+
+	if (!ep)
 		return -EINVAL;
-	*stats = ep->stats;
+	ret = sized_check(stats, sizeof(*stats));
+	if (ret)
+		return ret;
+	sized_copy_out(stats, &ep->stats, sizeof(*stats));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * endpoint_util.h).
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -313,7 +314,7 @@ TEST(data_and_capacity)
 
 TEST(null_endpoint)
 {
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 
 	EXPECT_EQ(NULL, flipcall_endpoint_data(NULL));
 	EXPECT_EQ(0, flipcall_endpoint_data_cap(NULL));
@@ -332,7 +333,7 @@ TEST(null_endpoint)
 
 TEST(echo_round_trips)
 {
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 	struct echo_server e;
 	uint32_t i, cap;
 	struct pair p;
@@ -378,7 +379,7 @@ static void echo_session(struct __test_metadata *_metadata,
 TEST(echo_with_spin)
 {
 	struct flipcall_endpoint_options o;
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 
 	SKIP_UNLESS_TRANSPORT();
 	flipcall_endpoint_options_init(&o);
@@ -392,7 +393,7 @@ TEST(echo_with_spin)
 TEST(echo_with_timeout_set)
 {
 	struct flipcall_endpoint_options o;
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 
 	SKIP_UNLESS_TRANSPORT();
 	flipcall_endpoint_options_init(&o);
@@ -548,6 +549,48 @@ TEST(device_poll_timeout_fits_int)
 	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + (INT_MAX + 1ULL) * 1000000ULL,
 					      now));
 	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + UINT32_MAX * 1000000ULL, now));
+}
+
+/*
+ * flipcall_endpoint_stats is sized: an older, smaller struct gets what it
+ * has room for and nothing past it; a larger one only with a zero tail.
+ */
+TEST(stats_sized_struct)
+{
+	union {
+		struct flipcall_endpoint_stats st;
+		unsigned char bytes[sizeof(struct flipcall_endpoint_stats) + 16];
+	} u;
+	size_t old = offsetof(struct flipcall_endpoint_stats, handoffs) +
+		     sizeof(uint64_t);
+	struct echo_server e;
+	struct pair p;
+
+	SKIP_UNLESS_TRANSPORT();
+	ASSERT_EQ(0, pair_open(&p));
+	ASSERT_EQ(0, echo_start(&e, p.server));
+	ASSERT_EQ(0, flipcall_endpoint_connect(p.client));
+	ASSERT_EQ(0, echo_check(p.client, 8, 1));
+
+	memset(&u, 0, sizeof(u));
+	EXPECT_EQ(-EINVAL, flipcall_endpoint_stats(p.client, &u.st));	/* size 0 */
+	EXPECT_EQ(-EINVAL, flipcall_endpoint_stats(p.client, NULL));
+	memset(&u, 0xaa, sizeof(u));
+	u.st.size = old;
+	ASSERT_EQ(0, flipcall_endpoint_stats(p.client, &u.st));
+	EXPECT_EQ(2, u.st.handoffs);	/* the handshake and one echo */
+	EXPECT_EQ(old, u.st.size);
+	EXPECT_EQ(0xaaaaaaaaaaaaaaaaULL, u.st.syscalls);	/* not its field */
+	memset(&u, 0, sizeof(u));
+	u.st.size = sizeof(u);
+	EXPECT_EQ(0, flipcall_endpoint_stats(p.client, &u.st));
+	EXPECT_EQ(2, u.st.handoffs);
+	u.bytes[sizeof(u) - 1] = 1;
+	EXPECT_EQ(-EINVAL, flipcall_endpoint_stats(p.client, &u.st));
+
+	ASSERT_EQ(0, flipcall_endpoint_shutdown(p.server));
+	EXPECT_EQ(-ESHUTDOWN, echo_join(&e));
+	pair_close(&p);
 }
 
 TEST(shutdown_is_idempotent)

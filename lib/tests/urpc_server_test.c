@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,7 +290,7 @@ TEST_F(server, peer_closes_mid_message)
 
 TEST(message_size_limit)
 {
-	struct urpc_server_limits limits = { .max_message = 256 };
+	struct urpc_server_limits limits = { .size = sizeof(limits), .max_message = 256 };
 	struct urpc_server *server;
 	char big[512];
 	int before = count_open_fds(), peer;
@@ -318,7 +319,7 @@ TEST(message_size_limit)
 /* The deepest nesting allowed is echoed whole (json-c recurses). */
 TEST(deepest_allowed_nesting_echoes)
 {
-	struct urpc_server_limits limits = { .max_depth = 10000 };
+	struct urpc_server_limits limits = { .size = sizeof(limits), .max_depth = 10000 };
 	struct urpc_server *server;
 	char *req = nested_arrays(9999), *reply;
 	size_t want = strlen("{\"success\":true,\"err\":\"\",\"result\":") + 2 * 9999 + 1;
@@ -343,17 +344,43 @@ TEST(deepest_allowed_nesting_echoes)
 
 TEST(limits_validated)
 {
-	struct urpc_server_limits limits = { .max_fds = 254 };
+	struct urpc_server_limits limits = { .size = sizeof(limits), .max_fds = 254 };
 	struct urpc_server *server;
 
 	ASSERT_EQ(0, urpc_server_new(&server));
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
-	limits = (struct urpc_server_limits){ .max_message = 1ull << 40 };
+	limits = (struct urpc_server_limits){ .size = sizeof(limits), .max_message = 1ull << 40 };
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
-	limits = (struct urpc_server_limits){ .max_depth = 10001 };
+	limits = (struct urpc_server_limits){ .size = sizeof(limits), .max_depth = 10001 };
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
-	limits = (struct urpc_server_limits){ .max_depth = 10000, .max_fds = 253 };
+	limits = (struct urpc_server_limits){ .size = sizeof(limits), .max_depth = 10000, .max_fds = 253 };
 	ASSERT_EQ(0, urpc_server_set_limits(server, &limits));
+	urpc_server_destroy(server);
+}
+
+/* urpc_server_limits is sized: older structs keep the defaults they lack. */
+TEST(limits_sized)
+{
+	union {
+		struct urpc_server_limits l;
+		unsigned char bytes[sizeof(struct urpc_server_limits) + 8];
+	} u;
+	struct urpc_server *server;
+
+	ASSERT_EQ(0, urpc_server_new(&server));
+	memset(&u, 0, sizeof(u));
+	EXPECT_EQ(-EINVAL, urpc_server_set_limits(server, &u.l));
+	EXPECT_EQ(-EINVAL, urpc_server_set_limits(server, NULL));
+	u.l.size = sizeof(u);
+	EXPECT_EQ(0, urpc_server_set_limits(server, &u.l));
+	u.bytes[sizeof(u) - 1] = 1;
+	EXPECT_EQ(-EINVAL, urpc_server_set_limits(server, &u.l));
+	/* An older caller knew only max_message; max_fds 999 lies past it. */
+	memset(&u, 0, sizeof(u));
+	u.l.size = offsetof(struct urpc_server_limits, max_depth);
+	u.l.max_message = 4096;
+	u.l.max_fds = 999;
+	EXPECT_EQ(0, urpc_server_set_limits(server, &u.l));
 	urpc_server_destroy(server);
 }
 

@@ -13,6 +13,7 @@
 
 #include "export.h"
 #include "server_internal.h"
+#include "sized.h"
 
 FLIPCALL_EXPORT
 int urpc_server_new(struct urpc_server **serverp)
@@ -27,6 +28,7 @@ int urpc_server_new(struct urpc_server **serverp)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&server->conn_gone, &attr);
 	pthread_condattr_destroy(&attr);
+	server->limits.size = sizeof(server->limits);
 	server->limits.max_message = URPC_DEFAULT_MAX_MESSAGE;
 	server->limits.max_depth = URPC_DEFAULT_MAX_DEPTH;
 	server->limits.max_fds = URPC_MAX_FDS;
@@ -40,8 +42,13 @@ FLIPCALL_EXPORT
 int urpc_server_set_limits(struct urpc_server *server,
 			   const struct urpc_server_limits *limits)
 {
-	struct urpc_server_limits set = *limits;
+	struct urpc_server_limits set;
+	int ret = sized_check(limits, sizeof(set));
 
+	if (ret)
+		return ret;
+	sized_copy_in(&set, limits, sizeof(set));
+	set.size = sizeof(set);
 	if (!set.max_message)
 		set.max_message = URPC_DEFAULT_MAX_MESSAGE;
 	if (!set.max_depth)
