@@ -237,6 +237,8 @@ static struct json_object *walk_value(struct walk *w, struct json_object *node)
 		while (w->pos < w->len &&
 		       !strchr(",]} \t\r\n", w->text[w->pos]))
 			w->pos++;
+		if (w->pos == start)
+			w->pos++;	/* a stray delimiter: never stall */
 		/* Numbers only: not NaN, Infinity or the other words. */
 		if ((c == '-' || (c >= '0' && c <= '9')) && w->pos > start &&
 		    w->text[w->pos - 1] >= '0' && w->text[w->pos - 1] <= '9' &&
