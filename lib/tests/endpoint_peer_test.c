@@ -7,6 +7,7 @@
  * the device transport.
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -435,6 +436,7 @@ TEST(device_spin_ignores_header_scribbles)
 struct hint_liar {
 	volatile uint32_t *state;
 	struct flipcall_endpoint *victim;
+	int started;
 	int stop;
 };
 
@@ -442,6 +444,8 @@ static void *lie_about_state(void *arg)
 {
 	struct hint_liar *l = arg;
 
+	*l->state = FLIPCALL_STATE_CLIENT_ACTIVE;
+	__atomic_store_n(&l->started, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE))
 		*l->state = FLIPCALL_STATE_CLIENT_ACTIVE;
 	return NULL;
@@ -461,6 +465,7 @@ static void *watchdog(void *arg)
 
 TEST(device_spin_hint_lie_keeps_timeout)
 {
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 	struct flipcall_endpoint_options o;
 	pthread_t liar, dog;
 	struct hint_liar l;
@@ -471,14 +476,16 @@ TEST(device_spin_hint_lie_keeps_timeout)
 	if (!test_on_device() || !device_present())
 		SKIP(return, "device transport only");
 	flipcall_endpoint_options_init(&o);
-	o.spin_ns = 20 * 1000 * 1000;
+	o.spin_ns = 200 * 1000 * 1000;	/* long enough for the liar to be seen */
 	o.timeout_ms = 500;
 	ASSERT_EQ(0, pair_open_opts(&p, 4096, &o));
 	l.state = (uint32_t *)((unsigned char *)flipcall_endpoint_data(p.client) -
 			       FLIPCALL_HEADER_BYTES);
 	l.victim = p.client;
-	l.stop = 0;
+	l.started = l.stop = 0;
 	ASSERT_EQ(0, pthread_create(&liar, NULL, lie_about_state, &l));
+	while (!__atomic_load_n(&l.started, __ATOMIC_ACQUIRE))
+		sched_yield();
 	ASSERT_EQ(0, pthread_create(&dog, NULL, watchdog, &l));
 	t0 = now_ms();
 	ret = flipcall_endpoint_connect(p.client);	/* the server never answers */
@@ -486,9 +493,15 @@ TEST(device_spin_hint_lie_keeps_timeout)
 	__atomic_store_n(&l.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(liar, NULL);
 	pthread_join(dog, NULL);
+	ASSERT_EQ(0, flipcall_endpoint_stats(p.client, &st));
+	TH_LOG("connect: %d after %llu ms; spin hits %llu, sleeps %llu, syscalls %llu",
+	       ret, (unsigned long long)took, (unsigned long long)st.spin_hits,
+	       (unsigned long long)st.sleeps, (unsigned long long)st.syscalls);
+	/* The lie was believed at first, or this tested nothing. */
+	EXPECT_EQ(1, st.spin_hits);
 	EXPECT_EQ(-ETIMEDOUT, ret);
 	EXPECT_GE(took, 450);
-	EXPECT_LT(took, 3000) TH_LOG("connect took %llu ms", (unsigned long long)took);
+	EXPECT_LT(took, 3000);
 	flipcall_endpoint_shutdown(p.client);
 	flipcall_endpoint_shutdown(p.server);
 	pair_close(&p);
