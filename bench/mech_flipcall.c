@@ -246,7 +246,7 @@ static int lib_server_last(struct mech_state *st, uint32_t len)
 
 static uint64_t lib_syscalls(struct mech_state *st)
 {
-	struct flipcall_endpoint_stats s;
+	struct flipcall_endpoint_stats s = { .size = sizeof(s) };
 
 	return flipcall_endpoint_stats(st->ep, &s) ? 0 : s.syscalls;
 }

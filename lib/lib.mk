@@ -11,6 +11,10 @@ LIB_OBJS    := $(patsubst lib/src/%.c,$(BUILD)/lib/obj/%.o,$(LIB_SRCS))
 LIB_PIC     := $(patsubst lib/src/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
 LIB_SO      := $(BUILD)/lib/libflipcall.so.$(LIB_VERSION)
 LIB_A       := $(BUILD)/lib/libflipcall.a
+# The same objects with their internal names visible, for white-box tests
+# that call internal functions (urpc's decoder, endpoint helpers).
+LIB_WB_A    := $(BUILD)/lib/wb/libflipcall.a
+LIB_RELOC   := $(BUILD)/lib/libflipcall.o
 LIB_PC      := $(BUILD)/lib/flipcall.pc
 
 LIB_PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
@@ -18,6 +22,7 @@ LIB_PKG_LIBS   = $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
 LIB_CFLAGS  = $(CFLAGS) $(WARN) -fvisibility=hidden -pthread $(CPPFLAGS_COMMON) \
 	      -I$(SRCDIR)/lib/src $(LIB_PKG_CFLAGS)
 LIB_LDLIBS  = $(LIB_PKG_LIBS) -pthread
+OBJCOPY     ?= objcopy
 
 $(BUILD)/lib/obj/%.o: lib/src/%.c
 	@mkdir -p $(dir $@)
@@ -27,7 +32,19 @@ $(BUILD)/lib/pic/%.o: lib/src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
-$(LIB_A): $(LIB_OBJS)
+# The installed archive holds one relocatable object of the whole library
+# whose hidden symbols (everything not FLIPCALL_EXPORT) are made local, so
+# it exports exactly what the .so does, whatever names the sources use;
+# lib-abi-check holds both to libflipcall.map.
+$(LIB_RELOC): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(LD) -r -o $@ $^
+	$(OBJCOPY) --localize-hidden $@
+
+$(LIB_A): $(LIB_RELOC)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_WB_A): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 

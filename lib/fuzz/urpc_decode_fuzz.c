@@ -41,7 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off < size) {
 		struct json_object *value = NULL;
 		size_t room, n = size - off < step ? size - off : step;
-		bool fit;
 		char *dst;
 		int ret;
 
@@ -50,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = n < room ? n : room;
 		memcpy(dst, data + off, n);
 		off += n;
-		ret = urpc_decoder_commit(&dec, n, &value, &fit);
+		ret = urpc_decoder_commit(&dec, n, &value);
 		if (ret == 1) {
 			use_value(value);
 			json_object_put(value);

@@ -19,6 +19,7 @@
 
 #include "endpoint.h"
 #include "export.h"
+#include "sized.h"
 #include "window.h"
 
 /* Go's json.Encoder output for struct{}{}: the connection handshake. */
@@ -294,31 +295,43 @@ FLIPCALL_EXPORT int
 flipcall_endpoint_stats(const struct flipcall_endpoint *ep,
 			struct flipcall_endpoint_stats *stats)
 {
-	if (!ep || !stats)
+	int ret;
+
+	if (!ep)
 		return -EINVAL;
-	*stats = ep->stats;
+	ret = sized_check(stats, sizeof(*stats));
+	if (ret)
+		return ret;
+	sized_copy_out(stats, &ep->stats, sizeof(*stats));
 	return 0;
 }
 
 /*
  * One operation at a time per endpoint: gVisor panics on concurrent use,
- * we answer EBUSY. A local shutdown makes every later operation fail.
+ * we answer EBUSY. A local shutdown makes every later operation fail. The
+ * BLOCKED bit is taken with a CAS, so a refused caller never touches the
+ * word (an add and undo would briefly look like the SHUTDOWN bit to the
+ * operation in progress).
  */
 static int enter_operation(struct flipcall_endpoint *ep)
 {
-	uint32_t ctrl = __atomic_add_fetch(&ep->ctrl, EP_CTRL_BLOCKED,
-					   __ATOMIC_ACQ_REL);
+	uint32_t ctrl = __atomic_load_n(&ep->ctrl, __ATOMIC_ACQUIRE);
 
-	if (ctrl == EP_CTRL_BLOCKED)
-		return 0;
-	__atomic_sub_fetch(&ep->ctrl, EP_CTRL_BLOCKED, __ATOMIC_ACQ_REL);
-	return ctrl == (EP_CTRL_BLOCKED | EP_CTRL_SHUTDOWN) ? -ESHUTDOWN :
-							       -EBUSY;
+	do {
+		if (ctrl & EP_CTRL_SHUTDOWN)
+			return -ESHUTDOWN;
+		if (ctrl & EP_CTRL_BLOCKED)
+			return -EBUSY;
+	} while (!__atomic_compare_exchange_n(&ep->ctrl, &ctrl,
+					      ctrl | EP_CTRL_BLOCKED, 0,
+					      __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	return 0;
 }
 
 static void exit_operation(struct flipcall_endpoint *ep)
 {
-	uint32_t ctrl = __atomic_sub_fetch(&ep->ctrl, EP_CTRL_BLOCKED,
+	uint32_t ctrl = __atomic_and_fetch(&ep->ctrl, ~EP_CTRL_BLOCKED,
 					   __ATOMIC_ACQ_REL);
 
 	/* Shutdown arrived while we were blocked and left this to us. */
@@ -326,17 +339,28 @@ static void exit_operation(struct flipcall_endpoint *ep)
 		ep->transport->end_connection(ep);
 }
 
-/* Run one transport step inside enter/exit; failures end the endpoint. */
-static int run_step(struct flipcall_endpoint *ep, unsigned int op,
-		    uint32_t send_len, enum ep_phase next_phase)
+static enum ep_phase get_phase(const struct flipcall_endpoint *ep)
 {
-	int ret = enter_operation(ep);
+	return __atomic_load_n(&ep->phase, __ATOMIC_ACQUIRE);
+}
 
-	if (ret)
-		return ret;
-	ret = ep->transport->handoff(ep, op, send_len);
-	exit_operation(ep);
-	ep->phase = ret < 0 ? EP_DONE : next_phase;
+static void set_phase(struct flipcall_endpoint *ep, enum ep_phase phase)
+{
+	__atomic_store_n(&ep->phase, phase, __ATOMIC_RELEASE);
+}
+
+/*
+ * Run one transport step; failures end the endpoint. The caller holds the
+ * operation (enter_operation) across all the steps of its call, and sets
+ * the phase before it lets go, so no other call sees a half-done one.
+ */
+static int run_step(struct flipcall_endpoint *ep, unsigned int op,
+		    uint32_t send_len)
+{
+	int ret = ep->transport->handoff(ep, op, send_len);
+
+	if (ret < 0)
+		set_phase(ep, EP_DONE);
 	return ret;
 }
 
@@ -357,7 +381,7 @@ static int check_handshake(struct flipcall_endpoint *ep, int ret)
 	}
 	if (ret < 0)
 		return ret;
-	ep->phase = EP_DONE;
+	set_phase(ep, EP_DONE);
 	return -EPROTO;
 }
 
@@ -374,9 +398,39 @@ static int check_call(const struct flipcall_endpoint *ep, int side,
 		return -EINVAL;
 	if (side >= 0 && ep->side != side)
 		return -EINVAL;
-	if (ep->phase != phase)
+	if (get_phase(ep) != phase)
 		return ep_shutdown_locally(ep) ? -ESHUTDOWN : -EPROTO;
 	return 0;
+}
+
+/*
+ * check_call() and enter_operation() as one: the phase is checked again
+ * once we own the endpoint, since another call may have moved it meanwhile.
+ */
+static int begin_call(struct flipcall_endpoint *ep, int side,
+		      enum ep_phase phase)
+{
+	int ret = check_call(ep, side, phase);
+
+	if (ret)
+		return ret;
+	ret = enter_operation(ep);
+	if (ret)
+		return ret;
+	ret = check_call(ep, side, phase);
+	if (ret)
+		exit_operation(ep);
+	return ret;
+}
+
+/* Ends a call begun with begin_call(): the phase, then the endpoint. */
+static int end_call(struct flipcall_endpoint *ep, int ret,
+		    enum ep_phase next_phase)
+{
+	if (ret >= 0)
+		set_phase(ep, next_phase);
+	exit_operation(ep);
+	return ret;
 }
 
 FLIPCALL_EXPORT int flipcall_endpoint_connect(struct flipcall_endpoint *ep)
@@ -387,11 +441,20 @@ FLIPCALL_EXPORT int flipcall_endpoint_connect(struct flipcall_endpoint *ep)
 		return ret;
 	if (ep->data_cap < HANDSHAKE_LEN)
 		return -EMSGSIZE;
+	ret = begin_call(ep, FLIPCALL_SIDE_CLIENT, EP_NEW);
+	if (ret)
+		return ret;
 	write_handshake(ep);
-	ret = run_step(ep, FLIPCALL_OP_CONNECT, HANDSHAKE_LEN, EP_OPEN);
-	return check_handshake(ep, ret);
+	ret = run_step(ep, FLIPCALL_OP_CONNECT, HANDSHAKE_LEN);
+	ret = check_handshake(ep, ret);
+	return end_call(ep, ret, EP_OPEN);
 }
 
+/*
+ * Both steps (take the handshake, answer it and wait for the first
+ * datagram) run inside one operation: a send_recv racing with us is
+ * refused throughout instead of answering the client's handshake itself.
+ */
 FLIPCALL_EXPORT int flipcall_endpoint_recv_first(struct flipcall_endpoint *ep)
 {
 	int ret = check_call(ep, FLIPCALL_SIDE_SERVER, EP_NEW);
@@ -400,12 +463,15 @@ FLIPCALL_EXPORT int flipcall_endpoint_recv_first(struct flipcall_endpoint *ep)
 		return ret;
 	if (ep->data_cap < HANDSHAKE_LEN)
 		return -EMSGSIZE;
-	ret = check_handshake(ep, run_step(ep, FLIPCALL_OP_RECV_FIRST, 0,
-					    EP_OPEN));
+	ret = begin_call(ep, FLIPCALL_SIDE_SERVER, EP_NEW);
 	if (ret)
 		return ret;
-	write_handshake(ep);
-	return run_step(ep, FLIPCALL_OP_SEND_RECV, HANDSHAKE_LEN, EP_OPEN);
+	ret = check_handshake(ep, run_step(ep, FLIPCALL_OP_RECV_FIRST, 0));
+	if (!ret) {
+		write_handshake(ep);
+		ret = run_step(ep, FLIPCALL_OP_SEND_RECV, HANDSHAKE_LEN);
+	}
+	return end_call(ep, ret, EP_OPEN);
 }
 
 /* A data hand-off on an open endpoint: send_recv or send_last. */
@@ -418,7 +484,10 @@ static int send_step(struct flipcall_endpoint *ep, unsigned int op,
 		return ret;
 	if (len > ep->data_cap)
 		return -EMSGSIZE;
-	return run_step(ep, op, len, next_phase);
+	ret = begin_call(ep, -1, EP_OPEN);
+	if (ret)
+		return ret;
+	return end_call(ep, run_step(ep, op, len), next_phase);
 }
 
 FLIPCALL_EXPORT int flipcall_endpoint_send_recv(struct flipcall_endpoint *ep,
@@ -443,7 +512,7 @@ FLIPCALL_EXPORT int flipcall_endpoint_shutdown(struct flipcall_endpoint *ep)
 		return -EINVAL;
 	if (__atomic_exchange_n(&ep->shutdown_requested, 1, __ATOMIC_ACQ_REL))
 		return 0;
-	old = __atomic_fetch_add(&ep->ctrl, EP_CTRL_SHUTDOWN, __ATOMIC_ACQ_REL);
+	old = __atomic_fetch_or(&ep->ctrl, EP_CTRL_SHUTDOWN, __ATOMIC_ACQ_REL);
 	if (!(old & EP_CTRL_BLOCKED)) {
 		ep->transport->end_connection(ep);
 		return 0;

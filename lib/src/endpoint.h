@@ -81,6 +81,8 @@ int ep_spin_due(struct flipcall_endpoint *ep);
  */
 int ep_spin(struct flipcall_endpoint *ep,
 	    int (*ready)(const struct flipcall_endpoint *ep));
+/* endpoint_device.c: poll()'s timeout for the time left until deadline. */
+int ep_poll_timeout_ms(uint64_t deadline, uint64_t now);
 /* 1 if opts->peer_fd says the peer is gone, else 0. */
 int ep_peer_gone(const struct flipcall_endpoint *ep);
 

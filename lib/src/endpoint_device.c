@@ -9,8 +9,14 @@
  * header's state word (a hint the kernel mirrors before it wakes us) or
  * poll the endpoint fd, and repeat the same op to collect recv_len. That
  * costs a second ioctl, so without spin or timeout we just block.
+ *
+ * The state word is only a hint: the peer can write it too. So after a
+ * spin "hit" the op is repeated still non-blocking, and if control is not
+ * in fact back we fall back to the wait bounded by timeout_ms; a blocking
+ * hand-off there would let a scribbling peer hang us past the timeout.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 
@@ -38,10 +44,17 @@ static int state_hint_ready(const struct flipcall_endpoint *ep)
 	return state != ep->inactive_state || ep_shutdown_locally(ep);
 }
 
-/* Sleep in poll until the endpoint is readable, hung up or out of time. */
-static int poll_until_ready(struct flipcall_endpoint *ep)
+/* poll() takes an int of milliseconds: a longer wait goes in slices. */
+int ep_poll_timeout_ms(uint64_t deadline, uint64_t now)
 {
-	uint64_t deadline = ep_now_ns() + ep->opts.timeout_ms * 1000000ULL;
+	uint64_t ms = (deadline - now + 999999) / 1000000;
+
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Sleep in poll until the endpoint is readable, hung up or out of time. */
+static int poll_until_ready(struct flipcall_endpoint *ep, uint64_t deadline)
+{
 	struct pollfd pfd[2] = {
 		{ .fd = ep->device_fd, .events = POLLIN },
 		{ .fd = ep->opts.peer_fd, .events = POLLIN },
@@ -56,7 +69,7 @@ static int poll_until_ready(struct flipcall_endpoint *ep)
 		ep->stats.sleeps++;
 		ep->stats.syscalls++;
 		ret = poll(pfd, ep->opts.peer_fd >= 0 ? 2 : 1,
-			   (int)((deadline - now + 999999) / 1000000));
+			   ep_poll_timeout_ms(deadline, now));
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		if (ret > 0 && pfd[0].revents)
@@ -66,26 +79,49 @@ static int poll_until_ready(struct flipcall_endpoint *ep)
 	}
 }
 
+/*
+ * The hand-off is made and pending (EAGAIN): collect it without blocking
+ * after a spin hit, then within the deadline (0: none, block below).
+ * Returns -EAGAIN if it is still pending and there is no deadline.
+ */
+static int collect_pending(struct flipcall_endpoint *ep, unsigned int op,
+			   uint32_t send_len, int spin, uint64_t deadline)
+{
+	int ret = -EAGAIN;
+
+	if (spin && ep_spin(ep, state_hint_ready))
+		ret = handoff_ioctl(ep, op, FLIPCALL_HANDOFF_NONBLOCK,
+				    send_len);
+	while (ret == -EAGAIN && deadline) {
+		ret = poll_until_ready(ep, deadline);
+		if (!ret)
+			ret = handoff_ioctl(ep, op, FLIPCALL_HANDOFF_NONBLOCK,
+					    send_len);
+	}
+	return ret;
+}
+
 static int device_handoff(struct flipcall_endpoint *ep, unsigned int op,
 			  uint32_t send_len)
 {
+	uint64_t deadline = 0;
 	int ret, spin = 0;
 
 	if (op != FLIPCALL_OP_RECV_FIRST)
 		ep->stats.handoffs++;
-	if (op != FLIPCALL_OP_SEND_LAST)
+	if (op != FLIPCALL_OP_SEND_LAST) {
 		spin = ep_spin_due(ep);
-	if (spin || (op != FLIPCALL_OP_SEND_LAST && ep->opts.timeout_ms)) {
+		if (ep->opts.timeout_ms)
+			deadline = ep_now_ns() +
+				   ep->opts.timeout_ms * 1000000ULL;
+	}
+	if (spin || deadline) {
 		ret = handoff_ioctl(ep, op, FLIPCALL_HANDOFF_NONBLOCK,
 				    send_len);
+		if (ret == -EAGAIN)
+			ret = collect_pending(ep, op, send_len, spin, deadline);
 		if (ret != -EAGAIN)
 			return ret;
-		if (!(spin && ep_spin(ep, state_hint_ready)) &&
-		    ep->opts.timeout_ms) {
-			ret = poll_until_ready(ep);
-			if (ret)
-				return ret;
-		}
 	}
 	/* EINTR leaves the hand-off pending; the same op resumes it. */
 	do {

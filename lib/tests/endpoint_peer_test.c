@@ -7,6 +7,7 @@
  * the device transport.
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -424,6 +425,86 @@ TEST(device_ignores_header_scribbles)
 TEST(device_spin_ignores_header_scribbles)
 {
 	device_scribbled_echo(_metadata, 50 * 1000);
+}
+
+/*
+ * Device transport with spin and timeout: a peer that writes "your turn"
+ * into the header (the spin's hint) but never hands control back must not
+ * hold us past timeout_ms. A watchdog shuts the endpoint down after 5 s so
+ * that a regression fails instead of hanging.
+ */
+struct hint_liar {
+	volatile uint32_t *state;
+	struct flipcall_endpoint *victim;
+	int started;
+	int stop;
+};
+
+static void *lie_about_state(void *arg)
+{
+	struct hint_liar *l = arg;
+
+	*l->state = FLIPCALL_STATE_CLIENT_ACTIVE;
+	__atomic_store_n(&l->started, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE))
+		*l->state = FLIPCALL_STATE_CLIENT_ACTIVE;
+	return NULL;
+}
+
+static void *watchdog(void *arg)
+{
+	struct hint_liar *l = arg;
+	int i;
+
+	for (i = 0; i < 500 && !__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE); i++)
+		usleep(10 * 1000);
+	if (i == 500)
+		flipcall_endpoint_shutdown(l->victim);
+	return NULL;
+}
+
+TEST(device_spin_hint_lie_keeps_timeout)
+{
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
+	struct flipcall_endpoint_options o;
+	pthread_t liar, dog;
+	struct hint_liar l;
+	uint64_t t0, took;
+	struct pair p;
+	int ret;
+
+	if (!test_on_device() || !device_present())
+		SKIP(return, "device transport only");
+	flipcall_endpoint_options_init(&o);
+	o.spin_ns = 200 * 1000 * 1000;	/* long enough for the liar to be seen */
+	o.timeout_ms = 500;
+	ASSERT_EQ(0, pair_open_opts(&p, 4096, &o));
+	l.state = (uint32_t *)((unsigned char *)flipcall_endpoint_data(p.client) -
+			       FLIPCALL_HEADER_BYTES);
+	l.victim = p.client;
+	l.started = l.stop = 0;
+	ASSERT_EQ(0, pthread_create(&liar, NULL, lie_about_state, &l));
+	while (!__atomic_load_n(&l.started, __ATOMIC_ACQUIRE))
+		sched_yield();
+	ASSERT_EQ(0, pthread_create(&dog, NULL, watchdog, &l));
+	t0 = now_ms();
+	ret = flipcall_endpoint_connect(p.client);	/* the server never answers */
+	took = now_ms() - t0;
+	__atomic_store_n(&l.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(liar, NULL);
+	pthread_join(dog, NULL);
+	ASSERT_EQ(0, flipcall_endpoint_stats(p.client, &st));
+	TH_LOG("connect: %d after %llu ms; spin hits %llu, sleeps %llu, syscalls %llu",
+	       ret, (unsigned long long)took, (unsigned long long)st.spin_hits,
+	       (unsigned long long)st.sleeps, (unsigned long long)st.syscalls);
+	/* The lie was believed at first, or this tested nothing. */
+	EXPECT_EQ(1, st.spin_hits);
+	EXPECT_EQ(-ETIMEDOUT, ret);
+	EXPECT_GE(took, 450);
+	EXPECT_LT(took, 3000);
+	flipcall_endpoint_shutdown(p.client);
+	flipcall_endpoint_shutdown(p.server);
+	pair_close(&p);
 }
 
 TEST_HARNESS_MAIN

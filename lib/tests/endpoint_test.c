@@ -6,12 +6,14 @@
  * endpoint_util.h).
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "endpoint_util.h"
+#include "endpoint.h"	/* white-box: ep_poll_timeout_ms() */
 #include "kselftest_harness.h"
 
 #define SKIP_UNLESS_TRANSPORT() do { \
@@ -312,7 +314,7 @@ TEST(data_and_capacity)
 
 TEST(null_endpoint)
 {
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 
 	EXPECT_EQ(NULL, flipcall_endpoint_data(NULL));
 	EXPECT_EQ(0, flipcall_endpoint_data_cap(NULL));
@@ -331,7 +333,7 @@ TEST(null_endpoint)
 
 TEST(echo_round_trips)
 {
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 	struct echo_server e;
 	uint32_t i, cap;
 	struct pair p;
@@ -377,7 +379,7 @@ static void echo_session(struct __test_metadata *_metadata,
 TEST(echo_with_spin)
 {
 	struct flipcall_endpoint_options o;
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 
 	SKIP_UNLESS_TRANSPORT();
 	flipcall_endpoint_options_init(&o);
@@ -391,7 +393,7 @@ TEST(echo_with_spin)
 TEST(echo_with_timeout_set)
 {
 	struct flipcall_endpoint_options o;
-	struct flipcall_endpoint_stats st;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
 
 	SKIP_UNLESS_TRANSPORT();
 	flipcall_endpoint_options_init(&o);
@@ -462,6 +464,132 @@ TEST(concurrent_use_is_busy)
 	EXPECT_EQ(-EBUSY, flipcall_endpoint_send_recv(p.client, 1));
 	ASSERT_EQ(0, flipcall_endpoint_shutdown(p.client));
 	EXPECT_EQ(-ESHUTDOWN, call_join(&blocked));
+	pair_close(&p);
+}
+
+/*
+ * recv_first is two steps (take the handshake, answer it and wait for the
+ * first datagram); a send_recv racing it must be refused throughout, never
+ * slip in between and answer the client's handshake itself.
+ */
+struct racer {
+	struct flipcall_endpoint *ep;
+	int stop;
+	int unexpected;		/* a result other than -EPROTO or -EBUSY */
+	pthread_t thread;
+};
+
+static void *race_send_recv(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		int ret = flipcall_endpoint_send_recv(r->ep, 2);
+
+		if (ret != -EPROTO && ret != -EBUSY) {
+			r->unexpected = ret == 0 ? INT_MAX : ret;
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST(recv_first_holds_off_racing_send_recv)
+{
+	struct flipcall_endpoint_options o;
+	int i, rounds = test_on_device() ? 100 : 1000;
+
+	SKIP_UNLESS_TRANSPORT();
+	flipcall_endpoint_options_init(&o);
+	o.timeout_ms = 2000;	/* a racer that slipped in waits no longer */
+	for (i = 0; i < rounds; i++) {
+		struct racer r = { 0 };
+		struct call first;
+		struct pair p;
+		int connected, got;
+
+		ASSERT_EQ(0, pair_open_opts(&p, 4096, &o));
+		r.ep = p.server;
+		ASSERT_EQ(0, call_start(&first, p.server, CALL_RECV_FIRST, 0));
+		ASSERT_EQ(0, pthread_create(&r.thread, NULL, race_send_recv, &r));
+		connected = flipcall_endpoint_connect(p.client);
+		__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(r.thread, NULL);
+		if (!connected && !r.unexpected) {
+			EXPECT_EQ(0, flipcall_endpoint_send_last(p.client, 3));
+		} else {
+			flipcall_endpoint_shutdown(p.server);
+		}
+		got = call_join(&first);
+		flipcall_endpoint_shutdown(p.client);
+		flipcall_endpoint_shutdown(p.server);
+		pair_close(&p);
+		EXPECT_EQ(0, connected);
+		EXPECT_EQ(0, r.unexpected) TH_LOG("round %d: racer got %d", i,
+						  r.unexpected);
+		if (!connected && !r.unexpected) {
+			EXPECT_EQ(3, got);
+		}
+		if (r.unexpected || connected)
+			break;
+	}
+}
+
+/*
+ * timeout_ms is a uint32_t; poll() takes an int. A wait past INT_MAX ms
+ * goes in slices of INT_MAX rather than turn negative (poll forever).
+ */
+TEST(device_poll_timeout_fits_int)
+{
+	uint64_t now = 1000;
+
+	EXPECT_EQ(1, ep_poll_timeout_ms(now + 1, now));
+	EXPECT_EQ(500, ep_poll_timeout_ms(now + 500 * 1000000ULL, now));
+	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + INT_MAX * 1000000ULL, now));
+	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + (INT_MAX + 1ULL) * 1000000ULL,
+					      now));
+	EXPECT_EQ(INT_MAX, ep_poll_timeout_ms(now + UINT32_MAX * 1000000ULL, now));
+}
+
+/*
+ * flipcall_endpoint_stats is sized: an older, smaller struct gets what it
+ * has room for and nothing past it; a larger one only with a zero tail.
+ */
+TEST(stats_sized_struct)
+{
+	union {
+		struct flipcall_endpoint_stats st;
+		unsigned char bytes[sizeof(struct flipcall_endpoint_stats) + 16];
+	} u;
+	size_t old = offsetof(struct flipcall_endpoint_stats, handoffs) +
+		     sizeof(uint64_t);
+	struct echo_server e;
+	struct pair p;
+
+	SKIP_UNLESS_TRANSPORT();
+	ASSERT_EQ(0, pair_open(&p));
+	ASSERT_EQ(0, echo_start(&e, p.server));
+	ASSERT_EQ(0, flipcall_endpoint_connect(p.client));
+	ASSERT_EQ(0, echo_check(p.client, 8, 1));
+
+	memset(&u, 0, sizeof(u));
+	EXPECT_EQ(-EINVAL, flipcall_endpoint_stats(p.client, &u.st));	/* size 0 */
+	EXPECT_EQ(-EINVAL, flipcall_endpoint_stats(p.client, NULL));
+	memset(&u, 0xaa, sizeof(u));
+	u.st.size = old;
+	ASSERT_EQ(0, flipcall_endpoint_stats(p.client, &u.st));
+	EXPECT_EQ(2, u.st.handoffs);	/* the handshake and one echo */
+	EXPECT_EQ(old, u.st.size);
+	EXPECT_EQ(0xaaaaaaaaaaaaaaaaULL, u.st.syscalls);	/* not its field */
+	memset(&u, 0, sizeof(u));
+	u.st.size = sizeof(u);
+	EXPECT_EQ(0, flipcall_endpoint_stats(p.client, &u.st));
+	EXPECT_EQ(2, u.st.handoffs);
+	u.bytes[sizeof(u) - 1] = 1;
+	EXPECT_EQ(-EINVAL, flipcall_endpoint_stats(p.client, &u.st));
+
+	ASSERT_EQ(0, flipcall_endpoint_shutdown(p.server));
+	EXPECT_EQ(-ESHUTDOWN, echo_join(&e));
 	pair_close(&p);
 }
 

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every lib/tests/*_test.c is one kselftest-harness program, linked against
-# the static library. Stages:
+# the white-box archive (LIB_WB_A: the library's objects with their internal
+# names, which some tests call). Stages:
 #   lib-check           the tests natively  -> $(RESULTS)/lib.results
 #   lib-check-sanitize  library and tests built with ASan+UBSan
 #                                           -> $(RESULTS)/lib-sanitize.results
+#   lib-abi-check       the installed archive and .so export exactly the
+#                       names in libflipcall.map -> $(RESULTS)/lib-abi-check.results
 # *_test-device: the same endpoint tests, static, defaulting to the device
 # transport, for the VM (VM_TEST_BINS).
 # urpc's tests have their own stages (lib/src/urpc/urpc.mk).
@@ -21,11 +24,12 @@ LIB_SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all \
 LIB_SAN_OBJS    := $(patsubst lib/src/%.c,$(BUILD)/lib/san/obj/%.o,$(LIB_SRCS))
 LIB_SAN_A       := $(BUILD)/lib/san/libflipcall.a
 LIB_TEST_CFLAGS  = $(CFLAGS) $(WARN) $(LIB_TEST_WARN) -pthread $(CPPFLAGS_COMMON) \
-		   -I$(SRCDIR)/third_party/kselftest -I$(SRCDIR)/lib/tests
+		   -I$(SRCDIR)/third_party/kselftest -I$(SRCDIR)/lib/tests \
+		   -I$(SRCDIR)/lib/src
 
-$(BUILD)/lib/tests/%: lib/tests/%.c $(LIB_A)
+$(BUILD)/lib/tests/%: lib/tests/%.c $(LIB_WB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(LIB_LDLIBS)
+	$(CC) $(LIB_TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB_WB_A) $(LIB_LDLIBS)
 
 $(BUILD)/lib/san/obj/%.o: lib/src/%.c
 	@mkdir -p $(dir $@)
@@ -39,10 +43,10 @@ $(BUILD)/lib/san/tests/%: lib/tests/%.c $(LIB_SAN_A)
 	$(CC) $(LIB_TEST_CFLAGS) $(LIB_SAN_FLAGS) -MMD -MP -o $@ $< \
 		$(LIB_SAN_A) $(LIB_LDLIBS)
 
-$(BUILD)/lib/vm/%-device: lib/tests/%.c $(LIB_A)
+$(BUILD)/lib/vm/%-device: lib/tests/%.c $(LIB_WB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_TEST_CFLAGS) -DTEST_DEFAULT_TRANSPORT='"device"' -static \
-		-MMD -MP -o $@ $< $(LIB_A) $(LIB_LDLIBS)
+		-MMD -MP -o $@ $< $(LIB_WB_A) $(LIB_LDLIBS)
 
 .PHONY: lib-tests lib-check lib-check-sanitize
 lib-tests: $(LIB_TESTS) $(LIB_VM_TESTS)
@@ -63,8 +67,14 @@ lib-check-sanitize: $(LIB_SAN_TESTS)
 		scripts/run-tap-test $(RESULTS)/$@.results $(LIB_TEST_TIMEOUT) lib-san/ $$t; \
 	done
 
+.PHONY: lib-abi-check
+lib-abi-check: $(LIB_A) $(LIB_SO)
+	@mkdir -p $(RESULTS)
+	@lib/tests/check-exports lib/libflipcall.map $(LIB_A) $(LIB_SO) \
+		>$(RESULTS)/$@.results; cat $(RESULTS)/$@.results
+
 ALL_TARGETS    += lib-tests
-NATIVE_CHECKS  += lib-check lib-check-sanitize
+NATIVE_CHECKS  += lib-check lib-check-sanitize lib-abi-check
 VM_TEST_BINS   += $(LIB_VM_TESTS)
 
 -include $(LIB_TESTS:=.d) $(LIB_SAN_TESTS:=.d) $(LIB_SAN_OBJS:.o=.d) \

@@ -5,6 +5,8 @@
  * malformed replies, and descriptors both ways, with no descriptor leaked.
  */
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,7 +120,7 @@ TEST_F(client, empty_reply_object_is_remote_error)
 
 TEST_F(client, timeout_breaks_connection)
 {
-	struct urpc_call_opts opts = { .timeout_ms = 100 };
+	struct urpc_call_opts opts = { .size = sizeof(opts), .timeout_ms = 100 };
 
 	script(&self->server, ECHO_REQ, NULL);
 	ASSERT_EQ(-ETIMEDOUT, urpc_client_call(self->client, "Test.Echo", NULL,
@@ -168,18 +170,33 @@ TEST_F(client, malformed_replies)
 	}
 }
 
-TEST_F(client, reply_integer_out_of_range)
+/* Go writes float64 1e20, -1e20, -1e19, -0 and 1e21 as these bytes. */
+TEST_F(client, go_float64_reply_comes_through_as_doubles)
 {
+	static const double want[] = { 1e20, -1e20, -1e19, -0.0, 1e21 };
+	struct json_object *result = NULL;
+	size_t i;
+
 	script(&self->server, ECHO_REQ,
-	       "{\"success\":true,\"err\":\"\",\"result\":99999999999999999999}");
-	ASSERT_EQ(-ERANGE, urpc_client_call(self->client, "Test.Echo", NULL,
-					    NULL, NULL));
+	       "{\"success\":true,\"err\":\"\",\"result\":[100000000000000000000,"
+	       "-100000000000000000000,-10000000000000000000,-0,1e+21]}");
+	ASSERT_EQ(0, urpc_client_call(self->client, "Test.Echo", NULL,
+				      &result, NULL));
 	pthread_join(self->server.thread, NULL);
+	ASSERT_EQ(5, json_object_array_length(result));
+	for (i = 0; i < 5; i++) {
+		struct json_object *v = json_object_array_get_idx(result, i);
+
+		EXPECT_TRUE(json_object_is_type(v, json_type_double));
+		EXPECT_EQ(want[i], json_object_get_double(v));
+		EXPECT_EQ(!!signbit(want[i]), !!signbit(json_object_get_double(v)));
+	}
+	json_object_put(result);
 }
 
 TEST_F(client, sends_fds_on_first_byte)
 {
-	struct urpc_call_opts opts = { .n_send_fds = 2 };
+	struct urpc_call_opts opts = { .size = sizeof(opts), .n_send_fds = 2 };
 	int fds[2];
 
 	open_null_fds(fds, 2);
@@ -193,7 +210,8 @@ TEST_F(client, sends_fds_on_first_byte)
 
 TEST_F(client, too_many_send_fds)
 {
-	struct urpc_call_opts opts = { .n_send_fds = URPC_MAX_FDS + 1 };
+	struct urpc_call_opts opts = { .size = sizeof(opts),
+				       .n_send_fds = URPC_MAX_FDS + 1 };
 	int fds[URPC_MAX_FDS + 1] = { 0 };
 
 	opts.send_fds = fds;
@@ -204,7 +222,8 @@ TEST_F(client, too_many_send_fds)
 TEST_F(client, received_fds_beyond_capacity_closed)
 {
 	int got[1] = { -1 };
-	struct urpc_call_opts opts = { .recv_fds = got, .recv_fds_cap = 1 };
+	struct urpc_call_opts opts = { .size = sizeof(opts), .recv_fds = got,
+				       .recv_fds_cap = 1 };
 
 	open_null_fds(self->server.fds, 3);
 	self->server.nfds = 3;
@@ -212,7 +231,8 @@ TEST_F(client, received_fds_beyond_capacity_closed)
 	ASSERT_EQ(0, urpc_client_call(self->client, "Test.Echo", NULL, NULL, &opts));
 	pthread_join(self->server.thread, NULL);
 	close_fds(self->server.fds, 3);
-	ASSERT_EQ(3, opts.n_recv_fds);
+	/* Only what landed in recv_fds is counted: a loop to it stays inside. */
+	ASSERT_EQ(1, opts.n_recv_fds);
 	ASSERT_LE(0, got[0]);
 	ASSERT_EQ(self->fds_before + 3, count_open_fds());
 	close(got[0]);
@@ -229,9 +249,41 @@ TEST_F(client, fds_with_remote_error_closed)
 	close_fds(self->server.fds, 2);
 }
 
+/*
+ * urpc_call_opts is sized: size 0 and a larger struct with a non-zero tail
+ * are refused before anything is sent; an older struct that ends before
+ * n_recv_fds works and has nothing written past its end.
+ */
+TEST_F(client, call_opts_sized)
+{
+	union {
+		struct urpc_call_opts o;
+		unsigned char bytes[sizeof(struct urpc_call_opts) + 8];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	ASSERT_EQ(-EINVAL, urpc_client_call(self->client, "Test.Echo", NULL,
+					    NULL, &u.o));
+	u.o.size = sizeof(u);
+	u.bytes[sizeof(u) - 1] = 1;
+	ASSERT_EQ(-EINVAL, urpc_client_call(self->client, "Test.Echo", NULL,
+					    NULL, &u.o));
+
+	memset(&u, 0x5a, sizeof(u));
+	u.o.size = offsetof(struct urpc_call_opts, n_recv_fds);
+	u.o.send_fds = NULL;
+	u.o.n_send_fds = 0;
+	u.o.recv_fds = NULL;
+	u.o.recv_fds_cap = 0;
+	script(&self->server, ECHO_REQ, "{\"success\":true,\"err\":\"\",\"result\":null}");
+	ASSERT_EQ(0, urpc_client_call(self->client, "Test.Echo", NULL, NULL, &u.o));
+	pthread_join(self->server.thread, NULL);
+	EXPECT_EQ(0x5a5a5a5a, u.o.n_recv_fds);
+}
+
 TEST_F(client, invalid_arguments)
 {
-	struct urpc_call_opts opts = { .n_send_fds = 1 };
+	struct urpc_call_opts opts = { .size = sizeof(opts), .n_send_fds = 1 };
 
 	ASSERT_EQ(-EINVAL, urpc_client_call(self->client, NULL, NULL, NULL, NULL));
 	ASSERT_EQ(-EINVAL, urpc_client_call(self->client, "A.B", NULL, NULL, &opts));

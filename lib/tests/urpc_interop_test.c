@@ -195,8 +195,10 @@ TEST(our_client_speaks_go_server_bytes)
 	for (i = 0; i < NCAPTURED; i++) {
 		const struct exchange *x = &captured[i];
 		struct json_object *arg = json_tokener_parse(x->arg), *result;
-		struct urpc_call_opts opts = { .send_fds = fds, .n_send_fds = x->fds_in,
-					       .recv_fds = fds, .recv_fds_cap = 8 };
+		struct urpc_call_opts opts = {
+			.size = sizeof(opts), .send_fds = fds,
+			.n_send_fds = x->fds_in, .recv_fds = fds, .recv_fds_cap = 8,
+		};
 		struct json_object *reply = json_tokener_parse(x->reply), *want;
 		struct json_object *success;
 		int ret;

@@ -6,6 +6,8 @@
  * gVisor's stop protocol and concurrent clients.
  */
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <json-c/json.h>
 
 #include "kselftest_harness.h"
@@ -161,19 +164,17 @@ TEST_F(server, raw_nul_byte_closes)
 	ASSERT_TRUE(peer_closed(self->peer, 2000));
 }
 
-/* Clamping would change the value: the call gets an error instead. */
-TEST_F(server, huge_integer_answers_error)
+/* Go reads integers beyond int64/uint64 as float64; the text stays. */
+TEST_F(server, huge_integers_come_through)
 {
 	ASSERT_EQ(0, exchange(self->peer,
 			      "{\"method\":\"Test.Echo\",\"arg\":{\"n\":123456789012345678901234567890}}",
-			      "{\"success\":false,\"err\":\"json: integer out of range\",\"result\":null}"));
+			      "{\"success\":true,\"err\":\"\",\"result\":{\"n\":123456789012345678901234567890}}"));
 	ASSERT_EQ(0, exchange(self->peer,
-			      "{\"method\":\"Test.Echo\",\"arg\":[-9223372036854775809]}",
-			      "{\"success\":false,\"err\":\"json: integer out of range\",\"result\":null}"));
-	/* The extremes still fit, and floats keep their text. */
-	ASSERT_EQ(0, exchange(self->peer,
-			      "{\"method\":\"Test.Echo\",\"arg\":[18446744073709551615,-9223372036854775808,1e999,1.50]}",
-			      "{\"success\":true,\"err\":\"\",\"result\":[18446744073709551615,-9223372036854775808,1e999,1.50]}"));
+			      "{\"method\":\"Test.Echo\",\"arg\":[18446744073709551615,-9223372036854775808,"
+			      "-9223372036854775809,1e999,1.50]}",
+			      "{\"success\":true,\"err\":\"\",\"result\":[18446744073709551615,-9223372036854775808,"
+			      "-9223372036854775809,1e999,1.50]}"));
 }
 
 static char *nested_arrays(unsigned int depth)
@@ -289,7 +290,7 @@ TEST_F(server, peer_closes_mid_message)
 
 TEST(message_size_limit)
 {
-	struct urpc_server_limits limits = { .max_message = 256 };
+	struct urpc_server_limits limits = { .size = sizeof(limits), .max_message = 256 };
 	struct urpc_server *server;
 	char big[512];
 	int before = count_open_fds(), peer;
@@ -318,7 +319,7 @@ TEST(message_size_limit)
 /* The deepest nesting allowed is echoed whole (json-c recurses). */
 TEST(deepest_allowed_nesting_echoes)
 {
-	struct urpc_server_limits limits = { .max_depth = 10000 };
+	struct urpc_server_limits limits = { .size = sizeof(limits), .max_depth = 10000 };
 	struct urpc_server *server;
 	char *req = nested_arrays(9999), *reply;
 	size_t want = strlen("{\"success\":true,\"err\":\"\",\"result\":") + 2 * 9999 + 1;
@@ -343,17 +344,43 @@ TEST(deepest_allowed_nesting_echoes)
 
 TEST(limits_validated)
 {
-	struct urpc_server_limits limits = { .max_fds = 254 };
+	struct urpc_server_limits limits = { .size = sizeof(limits), .max_fds = 254 };
 	struct urpc_server *server;
 
 	ASSERT_EQ(0, urpc_server_new(&server));
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
-	limits = (struct urpc_server_limits){ .max_message = 1ull << 40 };
+	limits = (struct urpc_server_limits){ .size = sizeof(limits), .max_message = 1ull << 40 };
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
-	limits = (struct urpc_server_limits){ .max_depth = 10001 };
+	limits = (struct urpc_server_limits){ .size = sizeof(limits), .max_depth = 10001 };
 	ASSERT_EQ(-EINVAL, urpc_server_set_limits(server, &limits));
-	limits = (struct urpc_server_limits){ .max_depth = 10000, .max_fds = 253 };
+	limits = (struct urpc_server_limits){ .size = sizeof(limits), .max_depth = 10000, .max_fds = 253 };
 	ASSERT_EQ(0, urpc_server_set_limits(server, &limits));
+	urpc_server_destroy(server);
+}
+
+/* urpc_server_limits is sized: older structs keep the defaults they lack. */
+TEST(limits_sized)
+{
+	union {
+		struct urpc_server_limits l;
+		unsigned char bytes[sizeof(struct urpc_server_limits) + 8];
+	} u;
+	struct urpc_server *server;
+
+	ASSERT_EQ(0, urpc_server_new(&server));
+	memset(&u, 0, sizeof(u));
+	EXPECT_EQ(-EINVAL, urpc_server_set_limits(server, &u.l));
+	EXPECT_EQ(-EINVAL, urpc_server_set_limits(server, NULL));
+	u.l.size = sizeof(u);
+	EXPECT_EQ(0, urpc_server_set_limits(server, &u.l));
+	u.bytes[sizeof(u) - 1] = 1;
+	EXPECT_EQ(-EINVAL, urpc_server_set_limits(server, &u.l));
+	/* An older caller knew only max_message; max_fds 999 lies past it. */
+	memset(&u, 0, sizeof(u));
+	u.l.size = offsetof(struct urpc_server_limits, max_depth);
+	u.l.max_message = 4096;
+	u.l.max_fds = 999;
+	EXPECT_EQ(0, urpc_server_set_limits(server, &u.l));
 	urpc_server_destroy(server);
 }
 
@@ -553,6 +580,150 @@ TEST_F(server, stop_from_handler_refused)
 {
 	ASSERT_EQ(0, exchange(self->peer, "{\"method\":\"Test.Stop\",\"arg\":null}",
 			      "{\"success\":true,\"err\":\"\",\"result\":-35}"));
+}
+
+/*
+ * The exact bytes Go's encoder writes for the float64s 1e20, -1e20, -1e19,
+ * -0 and 1e21: below 1e21 without an exponent. Go reads them back as
+ * float64, so the handler must see doubles (with -0's sign) and the echo
+ * must carry the same text.
+ */
+#define GO_FLOATS "[100000000000000000000,-100000000000000000000,-10000000000000000000,-0,1e+21]"
+
+static int check_go_floats(struct urpc_call *call, void *data)
+{
+	static const double want[] = { 1e20, -1e20, -1e19, -0.0, 1e21 };
+	struct json_object *arg = urpc_call_arg(call);
+	size_t i;
+
+	(void)data;
+	if (json_object_array_length(arg) != 5)
+		return -EINVAL;
+	for (i = 0; i < 5; i++) {
+		struct json_object *v = json_object_array_get_idx(arg, i);
+		double d = json_object_get_double(v);
+
+		if (!json_object_is_type(v, json_type_double) || d != want[i] ||
+		    signbit(d) != signbit(want[i]))
+			return urpc_call_set_error(call, "element %zu: %s", i,
+						   json_object_to_json_string(v)) ?: -1;
+	}
+	return urpc_call_set_result(call, json_object_get(arg));
+}
+
+TEST_F(server, go_float64_text_comes_through_as_doubles)
+{
+	ASSERT_EQ(0, urpc_server_register(self->server, "Test.GoFloats",
+					  check_go_floats, NULL));
+	ASSERT_EQ(0, exchange(self->peer,
+			      "{\"method\":\"Test.GoFloats\",\"arg\":" GO_FLOATS "}",
+			      "{\"success\":true,\"err\":\"\",\"result\":" GO_FLOATS "}"));
+	ASSERT_EQ(0, exchange(self->peer,
+			      "{\"method\":\"Test.Echo\",\"arg\":" GO_FLOATS "}",
+			      "{\"success\":true,\"err\":\"\",\"result\":" GO_FLOATS "}"));
+}
+
+/* Duplicate keys: the last one wins, for the converted numbers too. */
+TEST_F(server, go_float64_duplicate_keys_last_wins)
+{
+	ASSERT_EQ(0, exchange(self->peer,
+			      "{\"method\":\"Test.Echo\",\"arg\":{\"a\":[100000000000000000000],\"a\":[5],"
+			      "\"b\":-0,\"b\":{\"c\":-0},\"d\":1,\"d\":-100000000000000000000}}",
+			      "{\"success\":true,\"err\":\"\",\"result\":{\"a\":[5],\"b\":{\"c\":-0},"
+			      "\"d\":-100000000000000000000}}"));
+}
+
+/* Destroying a server from its own handler would free it under the thread. */
+static int destroy_own_server(struct urpc_call *call, void *data)
+{
+	int ret = urpc_server_destroy(data);
+
+	return urpc_call_set_result(call, json_object_new_int(ret));
+}
+
+TEST_F(server, destroy_from_handler_refused)
+{
+	ASSERT_EQ(0, urpc_server_register(self->server, "Test.Destroy",
+					  destroy_own_server, self->server));
+	ASSERT_EQ(0, exchange(self->peer, "{\"method\":\"Test.Destroy\",\"arg\":null}",
+			      "{\"success\":true,\"err\":\"\",\"result\":-35}"));
+	/* Still alive and serving. */
+	ASSERT_EQ(0, exchange(self->peer, "{\"method\":\"Test.Echo\",\"arg\":1}",
+			      ECHO_REPLY_1));
+}
+
+static void destroy_in_stopper(void *data)
+{
+	*(int *)data = urpc_server_destroy(*(struct urpc_server **)data);
+}
+
+TEST_F(server, destroy_from_stop_callback_refused)
+{
+	union { struct urpc_server *server; int ret; } box = { self->server };
+
+	ASSERT_EQ(0, urpc_server_on_stop(self->server, destroy_in_stopper, &box));
+	ASSERT_EQ(0, urpc_server_stop(self->server, 0));
+	ASSERT_EQ(-EDEADLK, box.ret);
+}
+
+/*
+ * destroy() while another thread is inside stop() waits for that stop to
+ * finish instead of freeing the server under it.
+ */
+TEST_F(server, destroy_during_stop_waits)
+{
+	struct stop_args args = { .server = self->server, .timeout_ms = 300 };
+	pthread_t thread;
+	int64_t start;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, stop_thread, &args));
+	usleep(50000);	/* stop() is now waiting for the idle client */
+	start = now_ms();
+	ASSERT_EQ(0, urpc_server_destroy(self->server));
+	self->server = NULL;
+	EXPECT_LE(150, now_ms() - start);
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, args.ret);
+	ASSERT_TRUE(peer_closed(self->peer, 0));
+}
+
+/*
+ * listen() failing after bind() created the socket file must not leave
+ * the file behind. This program's listen() fails on request; the library,
+ * linked statically, calls it.
+ */
+static bool fail_listen;
+
+int listen(int fd, int backlog)
+{
+	if (fail_listen) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return (int)syscall(SYS_listen, fd, backlog);
+}
+
+TEST(failed_listen_removes_socket_file)
+{
+	char path[] = "/tmp/urpc-test-XXXXXX";
+	struct urpc_server *server;
+	char sock[64];
+	int before = count_open_fds();
+
+	ASSERT_NE(NULL, mkdtemp(path));
+	snprintf(sock, sizeof(sock), "%s/sock", path);
+	ASSERT_EQ(0, urpc_server_new(&server));
+	fail_listen = true;
+	EXPECT_EQ(-EOPNOTSUPP, urpc_server_listen(server, sock));
+	fail_listen = false;
+	EXPECT_EQ(-1, access(sock, F_OK));
+	/* And the path is free for a listen that works. */
+	EXPECT_EQ(0, urpc_server_listen(server, sock));
+	urpc_server_destroy(server);
+	EXPECT_EQ(-1, access(sock, F_OK));
+	unlink(sock);
+	rmdir(path);
+	ASSERT_EQ(before, count_open_fds());
 }
 
 TEST(listen_connect_and_unlink)

@@ -73,7 +73,7 @@ static int parse_arg(const char *text, struct json_object **argp)
 
 int main(int argc, char **argv)
 {
-	struct urpc_call_opts opts = { 0 };
+	struct urpc_call_opts opts = { .size = sizeof(opts) };
 	int send_fds[URPC_MAX_FDS], recv_fds[URPC_MAX_FDS];
 	struct json_object *arg = NULL, *result = NULL;
 	struct urpc_client *client;

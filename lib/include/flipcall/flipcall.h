@@ -97,8 +97,12 @@ struct flipcall_endpoint_options {
 	uint32_t reserved[4];	/* must be 0 */
 };
 
-/* Counters for benchmarks and diagnostics (per endpoint, never reset). */
+/*
+ * Counters for benchmarks and diagnostics (per endpoint, never reset).
+ * Set size to sizeof(struct flipcall_endpoint_stats) and the rest to 0.
+ */
 struct flipcall_endpoint_stats {
+	size_t size;		/* in: sizeof(struct flipcall_endpoint_stats) */
 	uint64_t handoffs;	/* control passed to the peer */
 	uint64_t syscalls;	/* system calls made by hand-offs and waits */
 	uint64_t sleeps;	/* waits that went to sleep */

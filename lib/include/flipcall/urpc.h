@@ -33,12 +33,21 @@ int urpc_client_connect(const char *path, struct urpc_client **clientp);
 int urpc_client_adopt(int fd, struct urpc_client **clientp);
 void urpc_client_close(struct urpc_client *client);
 
+/*
+ * Structs that may grow carry their size (libbpf style): set size to
+ * sizeof() of the struct and zero what you do not use, e.g.
+ * struct urpc_call_opts opts = { .size = sizeof(opts), .timeout_ms = 100 };
+ * A library built with a newer (larger) struct honours an older one; an
+ * older library refuses a newer one with -EINVAL when its unknown fields
+ * are not zero.
+ */
 struct urpc_call_opts {
+	size_t size;			/* sizeof(struct urpc_call_opts) */
 	const int *send_fds;		/* sent with the call; still the caller's */
 	unsigned int n_send_fds;	/* at most URPC_MAX_FDS */
 	int *recv_fds;			/* receives the reply's descriptors */
 	unsigned int recv_fds_cap;	/* room in recv_fds; extras are closed */
-	unsigned int n_recv_fds;	/* out: how many the server sent */
+	unsigned int n_recv_fds;	/* out: how many landed in recv_fds */
 	int timeout_ms;			/* whole call; 0 or negative: no limit */
 };
 
@@ -70,6 +79,7 @@ typedef int (*urpc_method_fn)(struct urpc_call *call, void *data);
 typedef void (*urpc_stop_fn)(void *data);
 
 struct urpc_server_limits {
+	size_t size;			/* sizeof(struct urpc_server_limits) */
 	size_t max_message;		/* bytes per message; 0: default */
 	unsigned int max_depth;		/* JSON nesting; 0: default */
 	unsigned int max_fds;		/* received per message; 0: 128 */
@@ -93,11 +103,16 @@ int urpc_server_handle(struct urpc_server *server, int conn_fd);
 /*
  * Stops accepting, runs the stop callbacks, gives clients timeout_ms to
  * leave, then closes idle clients at once and busy ones after their current
- * call, and returns when every client thread is gone. -EDEADLK from a handler.
+ * call, and returns when every client thread is gone. -EDEADLK from one of
+ * this server's handlers or stop callbacks; -EALREADY once stopping.
  */
 int urpc_server_stop(struct urpc_server *server, int timeout_ms);
-/* Stops (timeout 0) if still running, then frees. */
-void urpc_server_destroy(struct urpc_server *server);
+/*
+ * Stops (timeout 0) if still running, waits for a stop() running on another
+ * thread to finish, then frees and returns 0. From one of this server's
+ * handlers or stop callbacks it frees nothing and returns -EDEADLK.
+ */
+int urpc_server_destroy(struct urpc_server *server);
 
 /* Inside a handler. */
 const char *urpc_call_method(const struct urpc_call *call);

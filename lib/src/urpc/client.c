@@ -16,6 +16,7 @@
 #include <flipcall/urpc.h>
 
 #include "export.h"
+#include "sized.h"
 #include "urpc_internal.h"
 
 struct urpc_client {
@@ -107,14 +108,12 @@ const char *urpc_client_remote_error(const struct urpc_client *client)
 static void deliver_fds(struct urpc_call_opts *opts, const int *fds,
 			unsigned int nfds)
 {
-	unsigned int kept = 0;
+	unsigned int kept = nfds < opts->recv_fds_cap ? nfds :
+						     opts->recv_fds_cap;
 
-	if (opts) {
-		opts->n_recv_fds = nfds;
-		kept = nfds < opts->recv_fds_cap ? nfds : opts->recv_fds_cap;
-		if (kept)
-			memcpy(opts->recv_fds, fds, kept * sizeof(int));
-	}
+	if (kept)
+		memcpy(opts->recv_fds, fds, kept * sizeof(int));
+	opts->n_recv_fds = kept;	/* never more than recv_fds holds */
 	urpc_close_fds(fds + kept, nfds - kept);
 }
 
@@ -125,24 +124,23 @@ static int client_exchange(struct urpc_client *client, const char *method,
 	int fds[URPC_MAX_FDS];
 	struct json_object *reply = NULL, *result;
 	unsigned int nfds;
-	bool success, numbers_fit;
+	bool success;
 	const char *err;
 	struct urpc_out out;
 	int64_t deadline;
 	int ret;
 
-	deadline = urpc_deadline_after_ms(opts && opts->timeout_ms > 0 ?
+	deadline = urpc_deadline_after_ms(opts->timeout_ms > 0 ?
 					  opts->timeout_ms : -1);
 	ret = urpc_encode_call(method, arg, &out);
 	if (!ret)
-		ret = urpc_send_message(client->fd, &out,
-					opts ? opts->send_fds : NULL,
-					opts ? opts->n_send_fds : 0, deadline);
+		ret = urpc_send_message(client->fd, &out, opts->send_fds,
+					opts->n_send_fds, deadline);
 	urpc_out_release(&out);
 	if (ret)
 		goto broken;
 	ret = urpc_recv_message(client->fd, &client->dec, fds, URPC_MAX_FDS,
-				&nfds, &reply, &numbers_fit, deadline);
+				&nfds, &reply, deadline);
 	if (ret <= 0) {
 		ret = ret ? ret : -ECONNRESET;
 		goto broken;
@@ -158,9 +156,6 @@ static int client_exchange(struct urpc_client *client, const char *method,
 		urpc_close_fds(fds, nfds);
 		client->remote_error = strdup(err);
 		ret = client->remote_error ? -EREMOTEIO : -ENOMEM;
-	} else if (!numbers_fit) {
-		urpc_close_fds(fds, nfds);
-		ret = -ERANGE;
 	} else {
 		deliver_fds(opts, fds, nfds);
 		if (resultp)
@@ -179,25 +174,32 @@ int urpc_client_call(struct urpc_client *client, const char *method,
 		     struct json_object *arg, struct json_object **resultp,
 		     struct urpc_call_opts *opts)
 {
+	struct urpc_call_opts o = { .size = sizeof(o) };
 	int ret;
 
 	if (!method)
 		return -EINVAL;
 	if (opts) {
-		if (opts->n_send_fds > URPC_MAX_FDS)
-			return -E2BIG;
-		if ((opts->n_send_fds && !opts->send_fds) ||
-		    (opts->recv_fds_cap && !opts->recv_fds))
-			return -EINVAL;
-		opts->n_recv_fds = 0;
+		ret = sized_check(opts, sizeof(o));
+		if (ret)
+			return ret;
+		sized_copy_in(&o, opts, sizeof(o));
+		if (SIZED_HAS(opts, struct urpc_call_opts, n_recv_fds))
+			opts->n_recv_fds = 0;
 	}
+	if (o.n_send_fds > URPC_MAX_FDS)
+		return -E2BIG;
+	if ((o.n_send_fds && !o.send_fds) || (o.recv_fds_cap && !o.recv_fds))
+		return -EINVAL;
 	if (resultp)
 		*resultp = NULL;
 	pthread_mutex_lock(&client->lock);
 	free(client->remote_error);
 	client->remote_error = NULL;
 	ret = client->broken ? -ENOTCONN :
-	      client_exchange(client, method, arg, resultp, opts);
+	      client_exchange(client, method, arg, resultp, &o);
 	pthread_mutex_unlock(&client->lock);
+	if (opts && SIZED_HAS(opts, struct urpc_call_opts, n_recv_fds))
+		opts->n_recv_fds = o.n_recv_fds;
 	return ret;
 }

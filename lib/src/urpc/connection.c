@@ -42,8 +42,7 @@ static bool end_request(struct urpc_conn *conn)
 	return ok;
 }
 
-static int dispatch(struct urpc_conn *conn, struct urpc_call *call,
-		    bool numbers_fit)
+static int dispatch(struct urpc_conn *conn, struct urpc_call *call)
 {
 	struct urpc_method method;
 	struct urpc_out out;
@@ -51,9 +50,6 @@ static int dispatch(struct urpc_conn *conn, struct urpc_call *call,
 
 	if (urpc_server_lookup(conn->server, call->method, &method))
 		ret = urpc_encode_result(false, "unknown method", NULL, &out);
-	else if (!numbers_fit)
-		ret = urpc_encode_result(false, "json: integer out of range",
-					 NULL, &out);
 	else
 		ret = urpc_call_run(call, &method, &out);
 	if (!ret)
@@ -69,18 +65,17 @@ static int serve_one(struct urpc_conn *conn, struct urpc_decoder *dec,
 {
 	struct urpc_call call = { .fds = fds };
 	struct json_object *msg;
-	bool numbers_fit;
 	int ret;
 
 	ret = urpc_recv_message(conn->fd, dec, fds, max_fds, &call.nfds, &msg,
-				&numbers_fit, URPC_NO_DEADLINE);
+				URPC_NO_DEADLINE);
 	if (ret <= 0)
 		return ret ? ret : -ECONNRESET;
 	ret = urpc_parse_call(msg, &call.method, &call.arg);
 	if (!ret && !begin_request(conn))
 		ret = -ESHUTDOWN;
 	if (!ret) {
-		ret = dispatch(conn, &call, numbers_fit);
+		ret = dispatch(conn, &call);
 		if (!end_request(conn) && !ret)
 			ret = -ESHUTDOWN;
 	}

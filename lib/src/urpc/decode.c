@@ -78,11 +78,12 @@ static void decoder_next_message(struct urpc_decoder *dec)
 }
 
 int urpc_decoder_commit(struct urpc_decoder *dec, size_t n,
-			struct json_object **valuep, bool *numbers_fit)
+			struct json_object **valuep)
 {
 	struct json_object *value;
 	enum json_tokener_error err;
 	size_t end;
+	int ret;
 
 	value = json_tokener_parse_ex(dec->tok, dec->buf + dec->len, (int)n);
 	err = json_tokener_get_error(dec->tok);
@@ -95,9 +96,13 @@ int urpc_decoder_commit(struct urpc_decoder *dec, size_t n,
 		return -EBADMSG;
 	}
 	end = dec->len + json_tokener_get_parse_end(dec->tok);
-	*numbers_fit = urpc_integers_fit(dec->buf, end);
-	*valuep = value;
+	ret = urpc_numbers_as_go(dec->buf, end, &value);
 	decoder_next_message(dec);
+	if (ret) {
+		json_object_put(value);
+		return ret;
+	}
+	*valuep = value;
 	return 1;
 }
 

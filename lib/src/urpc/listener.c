@@ -58,13 +58,16 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
-FLIPCALL_EXPORT
-int urpc_server_serve_listener(struct urpc_server *server, int listen_fd)
+/*
+ * Starts the accept thread on listen_fd (owned from here on). unlink_path,
+ * if any, is handed over with the listener in one step, so that a stop()
+ * racing with listen() always finds the path it has to remove.
+ */
+static int start_accepting(struct urpc_server *server, int listen_fd,
+			   char *unlink_path)
 {
 	int ret;
 
-	if (listen_fd < 0)
-		return -EBADF;
 	pthread_mutex_lock(&server->lock);
 	if (server->stopping || server->accepting) {
 		ret = server->stopping ? -ESHUTDOWN : -EBUSY;
@@ -84,6 +87,7 @@ int urpc_server_serve_listener(struct urpc_server *server, int listen_fd)
 		goto out_close;
 	}
 	server->accepting = true;
+	server->unlink_path = unlink_path;
 	pthread_mutex_unlock(&server->lock);
 	return 0;
 
@@ -91,6 +95,14 @@ out_close:
 	pthread_mutex_unlock(&server->lock);
 	close(listen_fd);
 	return ret;
+}
+
+FLIPCALL_EXPORT
+int urpc_server_serve_listener(struct urpc_server *server, int listen_fd)
+{
+	if (listen_fd < 0)
+		return -EBADF;
+	return start_accepting(server, listen_fd, NULL);
 }
 
 FLIPCALL_EXPORT
@@ -111,22 +123,21 @@ int urpc_server_listen(struct urpc_server *server, const char *path)
 		ret = -errno;
 		goto out_free;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(fd, URPC_LISTEN_BACKLOG)) {
-		ret = -errno;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		ret = -errno;	/* the path, if it exists, is not ours */
 		close(fd);
 		goto out_free;
 	}
-	ret = urpc_server_serve_listener(server, fd);
-	if (ret) {
-		unlink(path);
-		goto out_free;
+	if (listen(fd, URPC_LISTEN_BACKLOG)) {
+		ret = -errno;
+		close(fd);
+		goto out_unlink;
 	}
-	pthread_mutex_lock(&server->lock);
-	server->unlink_path = unlink_path;
-	pthread_mutex_unlock(&server->lock);
-	return 0;
-
+	ret = start_accepting(server, fd, unlink_path);
+	if (!ret)
+		return 0;
+out_unlink:
+	unlink(path);
 out_free:
 	free(unlink_path);
 	return ret;

@@ -13,6 +13,7 @@
 
 #include "export.h"
 #include "server_internal.h"
+#include "sized.h"
 
 FLIPCALL_EXPORT
 int urpc_server_new(struct urpc_server **serverp)
@@ -27,6 +28,7 @@ int urpc_server_new(struct urpc_server **serverp)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&server->conn_gone, &attr);
 	pthread_condattr_destroy(&attr);
+	server->limits.size = sizeof(server->limits);
 	server->limits.max_message = URPC_DEFAULT_MAX_MESSAGE;
 	server->limits.max_depth = URPC_DEFAULT_MAX_DEPTH;
 	server->limits.max_fds = URPC_MAX_FDS;
@@ -40,8 +42,13 @@ FLIPCALL_EXPORT
 int urpc_server_set_limits(struct urpc_server *server,
 			   const struct urpc_server_limits *limits)
 {
-	struct urpc_server_limits set = *limits;
+	struct urpc_server_limits set;
+	int ret = sized_check(limits, sizeof(set));
 
+	if (ret)
+		return ret;
+	sized_copy_in(&set, limits, sizeof(set));
+	set.size = sizeof(set);
 	if (!set.max_message)
 		set.max_message = URPC_DEFAULT_MAX_MESSAGE;
 	if (!set.max_depth)
@@ -242,6 +249,8 @@ static void close_connections(struct urpc_server *server)
 	}
 }
 
+__thread struct urpc_server *urpc_stopping;
+
 /* Outside the lock, so that a callback may use the server. */
 static void run_stoppers(struct urpc_server *server)
 {
@@ -254,8 +263,10 @@ static void run_stoppers(struct urpc_server *server)
 	if (copy && n)
 		memcpy(copy, server->stoppers, n * sizeof(*copy));
 	pthread_mutex_unlock(&server->lock);
+	urpc_stopping = server;
 	for (i = 0; copy && i < n; i++)
 		copy[i].fn(copy[i].data);
+	urpc_stopping = NULL;
 	free(copy);
 }
 
@@ -266,7 +277,7 @@ int urpc_server_stop(struct urpc_server *server, int timeout_ms)
 
 	if (timeout_ms < 0)
 		return -EINVAL;
-	if (urpc_serving == server)
+	if (urpc_serving == server || urpc_stopping == server)
 		return -EDEADLK;
 	pthread_mutex_lock(&server->lock);
 	if (server->stopping) {
@@ -288,17 +299,35 @@ int urpc_server_stop(struct urpc_server *server, int timeout_ms)
 	server->finished = NULL;
 	pthread_mutex_unlock(&server->lock);
 	join_all(finished);
+
+	pthread_mutex_lock(&server->lock);
+	server->stopped = true;
+	pthread_cond_broadcast(&server->conn_gone);
+	pthread_mutex_unlock(&server->lock);
 	return 0;
 }
 
+/* For a stop() running on another thread: destroy must not free under it. */
+static void wait_until_stopped(struct urpc_server *server)
+{
+	pthread_mutex_lock(&server->lock);
+	while (!server->stopped)
+		pthread_cond_wait(&server->conn_gone, &server->lock);
+	pthread_mutex_unlock(&server->lock);
+}
+
 FLIPCALL_EXPORT
-void urpc_server_destroy(struct urpc_server *server)
+int urpc_server_destroy(struct urpc_server *server)
 {
 	size_t i;
 
 	if (!server)
-		return;
-	urpc_server_stop(server, 0);
+		return 0;
+	/* Threads that the server's own stop waits for, or that stop runs. */
+	if (urpc_serving == server || urpc_stopping == server)
+		return -EDEADLK;
+	if (urpc_server_stop(server, 0) == -EALREADY)
+		wait_until_stopped(server);
 	for (i = 0; i < server->nmethods; i++)
 		free(server->methods[i].name);
 	free(server->methods);
@@ -306,4 +335,5 @@ void urpc_server_destroy(struct urpc_server *server)
 	pthread_cond_destroy(&server->conn_gone);
 	pthread_mutex_destroy(&server->lock);
 	free(server);
+	return 0;
 }

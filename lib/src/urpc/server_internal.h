@@ -49,6 +49,7 @@ struct urpc_server {
 	struct urpc_conn *live;		/* connections being served */
 	struct urpc_conn *finished;	/* threads to join */
 	bool stopping;
+	bool stopped;			/* stop() finished; conn_gone says so */
 	/* The accept thread, when the server owns a listener. */
 	int listen_fd;
 	int wake_fd;
@@ -72,6 +73,8 @@ struct urpc_call {
 /* connection.c */
 void *urpc_conn_main(void *arg);
 extern __thread struct urpc_server *urpc_serving;
+/* server.c: the server whose stop callbacks this thread is running. */
+extern __thread struct urpc_server *urpc_stopping;
 /* server.c */
 int urpc_start_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
 int urpc_server_lookup(struct urpc_server *server, const char *name,

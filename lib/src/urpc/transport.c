@@ -176,8 +176,7 @@ static ssize_t recv_some(int fd, char *buf, size_t room, bool keep_fds,
 
 int urpc_recv_message(int fd, struct urpc_decoder *dec, int *fds,
 		      unsigned int max_fds, unsigned int *nfds,
-		      struct json_object **valuep, bool *numbers_fit,
-		      int64_t deadline)
+		      struct json_object **valuep, int64_t deadline)
 {
 	bool first = true;
 	int ret;
@@ -208,7 +207,7 @@ int urpc_recv_message(int fd, struct urpc_decoder *dec, int *fds,
 			return 0;
 		}
 		first = false;
-		ret = urpc_decoder_commit(dec, (size_t)n, valuep, numbers_fit);
+		ret = urpc_decoder_commit(dec, (size_t)n, valuep);
 		if (ret)
 			break;
 	}

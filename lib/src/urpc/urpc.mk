@@ -12,11 +12,11 @@ URPC_TESTS     := urpc_decode_test urpc_server_test urpc_client_test \
 URPC_TEST_BINS := $(addprefix $(BUILD)/lib/tests/,$(URPC_TESTS))
 URPC_TEST_UTIL := lib/tests/urpc_test_util.c lib/tests/urpc_test_util.h
 
-# Tests link the static library: they also reach the decoder directly.
-$(URPC_TEST_BINS): $(BUILD)/lib/tests/%: lib/tests/%.c $(URPC_TEST_UTIL) $(LIB_A)
+# Tests link the white-box archive: they also reach the decoder directly.
+$(URPC_TEST_BINS): $(BUILD)/lib/tests/%: lib/tests/%.c $(URPC_TEST_UTIL) $(LIB_WB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(URPC_TEST_CFLAGS) -o $@ $< lib/tests/urpc_test_util.c \
-		$(LIB_A) $(LIB_LDLIBS)
+		$(LIB_WB_A) $(LIB_LDLIBS)
 
 .PHONY: urpc-test
 urpc-test: $(URPC_TEST_BINS)

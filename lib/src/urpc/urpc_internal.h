@@ -35,15 +35,20 @@ int urpc_decoder_space(struct urpc_decoder *dec, char **dst, size_t *room);
 /*
  * Accounts n bytes written at the space returned above. Returns 1 with
  * *valuep set (NULL for JSON null) when a value completed, 0 when more bytes
- * are needed, -EBADMSG for malformed JSON (or too deep), -EMSGSIZE.
+ * are needed, -EBADMSG for malformed JSON (or too deep), -EMSGSIZE, -ENOMEM.
  */
 int urpc_decoder_commit(struct urpc_decoder *dec, size_t n,
-			struct json_object **valuep, bool *numbers_fit);
+			struct json_object **valuep);
 /* End of stream: 0 if only whitespace was pending, else -EBADMSG. */
 int urpc_decoder_eof(struct urpc_decoder *dec);
 
-/* numbers.c: false if an integer literal in text left int64/uint64. */
-bool urpc_integers_fit(const char *text, size_t len);
+/*
+ * numbers.c: makes the numbers of *valuep, parsed from text, what a Go peer
+ * means by them: a literal without fraction or exponent outside int64 and
+ * uint64, and -0, become doubles that keep their text. 0 or -ENOMEM.
+ */
+int urpc_numbers_as_go(const char *text, size_t len,
+		       struct json_object **valuep);
 
 /* envelope.c: gVisor's serverCall / callResult. */
 int urpc_parse_call(struct json_object *msg, const char **method,
@@ -81,8 +86,7 @@ int urpc_send_message(int fd, struct urpc_out *out, const int *fds,
  */
 int urpc_recv_message(int fd, struct urpc_decoder *dec, int *fds,
 		      unsigned int max_fds, unsigned int *nfds,
-		      struct json_object **valuep, bool *numbers_fit,
-		      int64_t deadline);
+		      struct json_object **valuep, int64_t deadline);
 void urpc_close_fds(const int *fds, unsigned int n);
 
 struct sockaddr_un;
