@@ -168,7 +168,7 @@ void lisafs_client_destroy(struct lisafs_client *c);
 /* 1 if the server listed mid in Mount's supported messages, else 0. */
 int lisafs_client_supports(const struct lisafs_client *c, uint16_t mid);
 uint32_t lisafs_client_max_message_size(const struct lisafs_client *c);
-/* How many channels run over futexes and over /dev/flipcall. */
+/* How many working channels run over futexes and over /dev/flipcall. */
 int lisafs_client_channels(const struct lisafs_client *c, int *futex,
 			   int *device);
 

@@ -450,6 +450,8 @@ FLIPCALL_EXPORT int lisafs_client_channels(const struct lisafs_client *c,
 	if (!c)
 		return -EINVAL;
 	for (int i = 0; i < c->n_chans; i++) {
+		if (__atomic_load_n(&c->chans[i]->dead, __ATOMIC_ACQUIRE))
+			continue;
 		if (c->chans[i]->ch.device)
 			d++;
 		else
