@@ -174,7 +174,8 @@ FLIPCALL_EXPORT int lisafs_client_call(struct lisafs_client *c, uint16_t mid,
 		lfs_tx_end(&tx);
 		return -EIO;
 	}
-	memcpy(tx.buf, req, req_len);
+	if (req_len)
+		memcpy(tx.buf, req, req_len);
 	err = lfs_tx_call(&tx, mid, (uint32_t)req_len);
 	if (!err) {
 		size_t copy = tx.resp_len < resp_size ? tx.resp_len : resp_size;
