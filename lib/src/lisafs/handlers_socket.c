@@ -52,7 +52,10 @@ static int connect_common(struct lfs_req *r, bool with_creds)
 		goto out;
 	}
 	lfs_fd_path(f->host_fd, addr.sun_path);
-	sock = socket(AF_UNIX, (int)type | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a full listen backlog must not park a server
+	 * thread (connect would wait for room, and stop would wait for it).
+	 */
+	sock = socket(AF_UNIX, (int)type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sock < 0) {
 		err = -errno;
 		goto out;

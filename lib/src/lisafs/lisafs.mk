@@ -48,3 +48,31 @@ lisafs-test-sanitize: $(LISAFS_SAN_TEST_BINS) $(LISAFS_SERVER)
 		scripts/run-tap-test $(RESULTS)/$@.results $(LISAFS_TEST_TIMEOUT) lisafs-san/ $$t; \
 	done
 NATIVE_CHECKS += lisafs-test-sanitize
+
+# The request fuzzer: clang's libFuzzer with ASan+UBSan over the server's
+# sources (and the library pieces they use), bounded to LISAFS_FUZZ_SECONDS;
+# new corpus entries stay in build/.
+LISAFS_FUZZ         := $(BUILD)/lib/fuzz/lisafs_server_fuzz
+LISAFS_FUZZ_SECONDS ?= 60
+LISAFS_FUZZ_SRCS    := lib/fuzz/lisafs_server_fuzz.c \
+		       $(wildcard lib/src/lisafs/*.c) lib/src/window.c \
+		       $(wildcard lib/src/endpoint*.c) lib/src/fdchannel.c \
+		       lib/src/scm_rights.c lib/src/device.c
+
+$(LISAFS_FUZZ): $(LISAFS_FUZZ_SRCS) $(wildcard lib/src/lisafs/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_COMMON) \
+		-I$(SRCDIR)/lib/src -o $@ $(LISAFS_FUZZ_SRCS) -pthread
+
+.PHONY: lisafs-fuzz
+lisafs-fuzz:
+	@mkdir -p $(RESULTS) $(BUILD)/lib/fuzz/corpus-lisafs
+	@if $(MAKE) --no-print-directory $(LISAFS_FUZZ) >$(RESULTS)/$@.log 2>&1 && \
+	    $(LISAFS_FUZZ) -max_total_time=$(LISAFS_FUZZ_SECONDS) -max_len=4096 \
+		-timeout=10 $(BUILD)/lib/fuzz/corpus-lisafs \
+		lib/fuzz/corpus/lisafs_server >>$(RESULTS)/$@.log 2>&1; then \
+		echo "PASS lisafs/fuzz.server" >$(RESULTS)/$@.results; \
+	else \
+		echo "FAIL lisafs/fuzz.server" >$(RESULTS)/$@.results; \
+	fi; tail -3 $(RESULTS)/$@.log
+NATIVE_CHECKS += lisafs-fuzz
