@@ -291,6 +291,7 @@ struct lisafs_server_options {
 	uint32_t flags;			/* LISAFS_SERVER_* */
 	uint32_t max_fdids_per_conn;	/* 0: default (65536) */
 	uint32_t max_connections;	/* 0: default (64) */
+	uint32_t spin_ns;		/* channel spin before sleeping (0: none) */
 };
 
 /* export_dir is opened once; the server never leaves it. */

@@ -76,3 +76,27 @@ lisafs-fuzz:
 		echo "FAIL lisafs/fuzz.server" >$(RESULTS)/$@.results; \
 	fi; tail -3 $(RESULTS)/$@.log
 NATIVE_CHECKS += lisafs-fuzz
+
+# The benchmark: make bench runs it natively (device rows when the module
+# is loaded); the static build goes to bench-vm for the device rows.
+LISAFS_BENCH        := $(BUILD)/lib/tests/lisafs_bench
+LISAFS_BENCH_STATIC := $(BUILD)/lib/vm/lisafs-bench
+LISAFS_BENCH_ARGS   ?=
+
+$(LISAFS_BENCH): lib/tests/lisafs_bench.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -o $@ $< \
+		$(LIB_A) $(LIB_LDLIBS)
+
+$(LISAFS_BENCH_STATIC): lib/tests/lisafs_bench.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -static -o $@ $< \
+		$(LIB_A) $(LIB_LDLIBS)
+
+.PHONY: lisafs-bench
+lisafs-bench: $(LISAFS_BENCH)
+	@mkdir -p $(RESULTS)
+	$(LISAFS_BENCH) -j $(RESULTS)/lisafs-bench.json $(LISAFS_BENCH_ARGS)
+BENCH_TARGETS += lisafs-bench
+VM_BENCH_BINS += $(LISAFS_BENCH_STATIC)
+ALL_TARGETS   += $(LISAFS_BENCH)
