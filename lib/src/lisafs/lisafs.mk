@@ -100,3 +100,14 @@ lisafs-bench: $(LISAFS_BENCH)
 BENCH_TARGETS += lisafs-bench
 VM_BENCH_BINS += $(LISAFS_BENCH_STATIC)
 ALL_TARGETS   += $(LISAFS_BENCH)
+
+# Device channels: the same MID and suite tests, static, defaulting to
+# device channels, run in the VM where the module is loaded.
+LISAFS_VM_TESTS := $(BUILD)/lib/vm/lisafs_mid_test-device \
+		   $(BUILD)/lib/vm/lisafs_suite_test-device
+$(LISAFS_VM_TESTS): $(BUILD)/lib/vm/%-device: lib/tests/%.c $(LISAFS_TEST_UTIL) $(LIB_WB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LISAFS_TEST_CFLAGS) -DTEST_DEFAULT_DEVICE -static -o $@ $< \
+		lib/tests/lisafs_test_util.c $(LIB_WB_A) $(LIB_LDLIBS)
+lisafs-tests: $(LISAFS_VM_TESTS)
+VM_TEST_BINS += $(LISAFS_VM_TESTS)
