@@ -64,6 +64,22 @@ int lfs_tx_begin(struct lisafs_client *c, struct lfs_tx *tx, bool socket_only)
 	return 0;
 }
 
+int lfs_client_begin(struct lisafs_client *c, struct lfs_tx *tx, uint16_t mid,
+		     struct lfs_wr *w)
+{
+	int err;
+
+	if (!c)
+		return -EINVAL;
+	if (!lisafs_client_supports(c, mid))
+		return -EOPNOTSUPP;
+	err = lfs_tx_begin(c, tx, false);
+	if (err)
+		return err;
+	lfs_wr_init(w, tx->buf, tx->cap);
+	return 0;
+}
+
 static int decode_response(struct lfs_tx *tx, uint16_t mid, uint16_t rmid)
 {
 	uint32_t e;
