@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# lisafs-server(1): links libflipcall statically so it installs alone. Its
+# lisafs-server(1): links the shared libflipcall, as packaged (tests run it
+# with LD_LIBRARY_PATH=$(BUILD)/lib). Its
 # end-to-end test is lib/tests/lisafs_tool_test.c (stage lisafs-test).
 # LISAFS_SERVER is set in lib/src/lisafs/lisafs.mk (the tests use it).
 
-$(LISAFS_SERVER): tools/lisafs-server/lisafs-server.c $(LIB_A)
+$(LISAFS_SERVER): tools/lisafs-server/lisafs-server.c $(LIB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -o $@ $< \
-		$(LIB_A) $(LIB_LDLIBS)
+		$(LIB_SHARED_LDLIBS)
 
 ALL_TARGETS += $(LISAFS_SERVER)
 

@@ -27,6 +27,7 @@ ALL_TARGETS += lisafs-tests
 lisafs-test: $(LISAFS_TEST_BINS) $(LISAFS_SERVER)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
 	@for t in $(LISAFS_TEST_BINS); do \
+		LD_LIBRARY_PATH=$(BUILD)/lib \
 		scripts/run-tap-test $(RESULTS)/$@.results $(LISAFS_TEST_TIMEOUT) lisafs/ $$t; \
 	done
 NATIVE_CHECKS += lisafs-test
@@ -44,7 +45,7 @@ lisafs-test-sanitize: $(LISAFS_SAN_TEST_BINS) $(LISAFS_SERVER)
 	@for t in $(LISAFS_SAN_TEST_BINS); do \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		LISAFS_TEST_QUICK=1 \
+		LISAFS_TEST_QUICK=1 LD_LIBRARY_PATH=$(BUILD)/lib \
 		scripts/run-tap-test $(RESULTS)/$@.results $(LISAFS_TEST_TIMEOUT) lisafs-san/ $$t; \
 	done
 NATIVE_CHECKS += lisafs-test-sanitize
