@@ -30,8 +30,8 @@ uint64_t shm_pipe_tx_capacity(const struct shm_pipe_tx *tx, uint64_t size)
 
 /*
  * Moves head forward over slots the consumer has freed until it reaches
- * new_next. The consumer writes these headers, so a size that would move
- * head more than a revolution past tail, or off the buffer, is damage.
+ * new_next. The consumer writes these headers: one that would move head
+ * off the buffer is damage.
  */
 static bool tx_reclaim(struct shm_pipe_tx *tx, uint64_t new_next)
 {
@@ -42,8 +42,14 @@ static bool tx_reclaim(struct shm_pipe_tx *tx, uint64_t new_next)
 		if (!(h & SHM_SLOT_FREE))
 			return false;
 		new_head = tx->head + shm_slot_size(h & SHM_SLOT_SIZE_MASK);
-		if ((int64_t)(new_head - tx->tail) > (int64_t)SHM_PIPE_JUMP ||
-		    (new_head & SHM_PIPE_OFFSET_MASK) >= tx->len) {
+		/*
+		 * Past a revolution from tail: the ring is full (head has
+		 * reached the unflushed slot at tail, whose old free header
+		 * is still in place).
+		 */
+		if ((int64_t)(new_head - tx->tail) > (int64_t)SHM_PIPE_JUMP)
+			return false;
+		if ((new_head & SHM_PIPE_OFFSET_MASK) >= tx->len) {
 			tx->damaged = true;
 			return false;
 		}
