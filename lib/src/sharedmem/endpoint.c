@@ -305,13 +305,13 @@ FLIPCALL_EXPORT int sharedmem_endpoint_wait(struct sharedmem_endpoint *ep,
 		return -EINVAL;
 	pfd.fd = ep->epoll_fd;
 	pfd.events = POLLIN;
-	if (timeout_ms != 0 && endpoint_spin(ep))
-		return 1;
-	for (;;) {
+	for (bool spun = false;; spun = true) {
 		if (shm_endpoint_shut(ep))
 			return -ESHUTDOWN;
 		if (ep->broken)
 			return -EPROTO;
+		if (!spun && timeout_ms != 0 && endpoint_spin(ep))
+			return 1;
 		if (shm_endpoint_pending(ep) || shm_endpoint_arm(ep))
 			return 1;
 		if (sharedmem_endpoint_peer_gone(ep))
