@@ -425,4 +425,28 @@ TEST(peer_exit_is_seen)
 		close(sv[0]);
 }
 
+/*
+ * Device windows are charged to the user (module parameter user_limit,
+ * 256 MiB by default) until both sides are gone: 300 pairs of 2.2 MiB
+ * would fail with EDQUOT if any were kept after destroy.
+ */
+TEST(device_windows_freed_when_both_sides_gone)
+{
+	uint8_t a[64] = { 1 }, got[64];
+
+	if (!shm_test_on_device())
+		SKIP(return, "memfd backing: nothing is charged to the user");
+	SKIP_UNLESS_BACKING();
+	for (int i = 0; i < 300; i++) {
+		struct shm_test_eps e;
+
+		ASSERT_EQ(0, shm_test_endpoints(&e, NULL, NULL)) {
+			TH_LOG("pair %d", i);
+		}
+		ASSERT_EQ(0, shm_send_buf(e.client, a, 64));
+		ASSERT_EQ(64, sharedmem_endpoint_recv(e.server, got, 64));
+		shm_test_endpoints_close(&e);
+	}
+}
+
 TEST_HARNESS_MAIN
