@@ -34,14 +34,23 @@ $(SHM_VM_BINS): $(BUILD)/lib/vm/%-device: lib/tests/%.c $(SHM_TEST_DEPS) $(LIB_A
 	$(CC) $(SHM_TEST_CFLAGS) -DTEST_DEFAULT_BACKING='"device"' -static \
 		-o $@ $< $(LIB_A) $(LIB_LDLIBS)
 
-.PHONY: sharedmem-tests sharedmem-test sharedmem-test-sanitize
+# GVISOR_SRC=<gVisor checkout> also builds gVisor's own sharedmem code into
+# peers for sharedmem_gvisor_test (Go needed); without it those tests SKIP.
+GVISOR_SRC       ?=
+SHM_GVISOR_PEERS := $(BUILD)/lib/gvisor-peers
+SHM_GVISOR_ENV   := $(if $(GVISOR_SRC),SHAREDMEM_GVISOR_PEERS=$(SHM_GVISOR_PEERS))
+
+.PHONY: sharedmem-tests sharedmem-test sharedmem-test-sanitize sharedmem-gvisor-peers
 sharedmem-tests: $(SHM_TEST_BINS) $(SHM_VM_BINS)
 
-sharedmem-test: $(SHM_TEST_BINS)
+sharedmem-gvisor-peers:
+	$(if $(GVISOR_SRC),lib/tests/gvisor_peer/build.sh $(GVISOR_SRC) $(SHM_GVISOR_PEERS))
+
+sharedmem-test: $(SHM_TEST_BINS) $(if $(GVISOR_SRC),sharedmem-gvisor-peers)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
 	@for t in $(SHM_TEST_BINS); do \
-		scripts/run-tap-test $(RESULTS)/$@.results $(SHM_TEST_TIMEOUT) \
-			sharedmem/ $$t; \
+		$(SHM_GVISOR_ENV) scripts/run-tap-test $(RESULTS)/$@.results \
+			$(SHM_TEST_TIMEOUT) sharedmem/ $$t; \
 	done
 
 # The sanitizers are slow: the stress tests run fewer packets.
