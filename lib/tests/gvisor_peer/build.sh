@@ -10,10 +10,10 @@ set -eu
 src=$1 out=$2
 pkg=$src/pkg/tcpip/link/sharedmem
 here=$(cd "$(dirname "$0")" && pwd)
-[ -d "$pkg/pipe" ] && [ -d "$pkg/queue" ] || {
+if [ ! -d "$pkg/pipe" ] || [ ! -d "$pkg/queue" ]; then
 	echo "build.sh: no gVisor sharedmem sources under $src" >&2
 	exit 1
-}
+fi
 mod=$out/src
 rm -rf "$mod"
 mkdir -p "$mod/pipe" "$mod/queue" "$mod/atomicbitops" "$mod/log" \
