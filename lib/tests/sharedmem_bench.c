@@ -9,7 +9,8 @@
  * first packet received to the last. Rows run interleaved in rounds and
  * report their median round. Prints a table, ratios, and JSON.
  *
- *   sharedmem_bench [-n packets per run] [-r rounds] [-j file.json]
+ *   sharedmem_bench [-n packets per run] [-r rounds] [-P cross|any]
+ *                   [-j file.json]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,15 +49,28 @@ static int64_t now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * Placement: "cross" puts the receiver on CPU 0 and the sender on CPU 1;
+ * "any" leaves both to the scheduler (which may run them on one CPU).
+ */
+static int pinned = 1;
+static cpu_set_t initial_cpus;
+
 static void pin(int cpu)
 {
 	cpu_set_t set;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	if (!pinned || sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The receiver (this process) goes back to every CPU after a run. */
+static void unpin(void)
+{
+	sched_setaffinity(0, sizeof(initial_cpus), &initial_cpus);
 }
 
 /* ---- the receiving side's bookkeeping, shared by every mechanism ---- */
@@ -116,6 +130,7 @@ static int shm_send_all(struct sharedmem_endpoint *ep, size_t size)
 	const struct iovec *pkts[BATCH];
 	int cnts[BATCH];
 	uint64_t seq = 0;
+	unsigned int full = 0;
 
 	for (int i = 0; i < BATCH; i++) {
 		iov[i].iov_base = bufs[i];
@@ -134,8 +149,12 @@ static int shm_send_all(struct sharedmem_endpoint *ep, size_t size)
 		}
 		r = sharedmem_endpoint_send_batch(ep, pkts, cnts, n);
 		if (r == -EAGAIN) {
-			/* The server does not ring for completions: retry. */
-			sched_yield();
+			/*
+			 * The server does not ring for completions: retry,
+			 * giving the CPU away only after a while.
+			 */
+			if (++full % 64 == 0)
+				sched_yield();
 			continue;
 		}
 		if (r < 0)
@@ -185,6 +204,7 @@ static double run_shm(size_t size)
 	}
 	sharedmem_endpoint_destroy(server);
 	waitpid(pid, &status, 0);
+	unpin();
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return 0;
 	return rx_rate(&s);
@@ -288,6 +308,7 @@ static double run_fd_pair(int rfd, int wfd, size_t size)
 	}
 	close(rfd);
 	waitpid(pid, &status, 0);
+	unpin();
 	return rx_rate(&s);
 }
 
@@ -334,7 +355,8 @@ int main(int argc, char **argv)
 	FILE *json;
 	int opt, ok = 1;
 
-	while ((opt = getopt(argc, argv, "n:r:j:")) != -1) {
+	sched_getaffinity(0, sizeof(initial_cpus), &initial_cpus);
+	while ((opt = getopt(argc, argv, "n:r:j:P:")) != -1) {
 		switch (opt) {
 		case 'n':
 			packets = atol(optarg);
@@ -345,8 +367,11 @@ int main(int argc, char **argv)
 		case 'j':
 			json_path = optarg;
 			break;
+		case 'P':
+			pinned = strcmp(optarg, "any") != 0;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-n packets] [-r rounds] [-j file]\n",
+			fprintf(stderr, "usage: %s [-n packets] [-r rounds] [-P cross|any] [-j file]\n",
 				argv[0]);
 			return 2;
 		}
@@ -363,8 +388,9 @@ int main(int argc, char **argv)
 			one[z][r] = run_shm_one_thread(sizes[z]);
 		}
 	}
-	printf("sharedmem one-way packet rate, %ld packets per run, median of %d rounds, %ld CPUs\n",
-	       packets, rounds, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("sharedmem one-way packet rate, %ld packets per run, median of %d rounds, %ld CPUs, %s\n",
+	       packets, rounds, sysconf(_SC_NPROCESSORS_ONLN),
+	       pinned ? "receiver on CPU 0, sender on CPU 1" : "unpinned");
 	printf("%-22s %8s %12s %10s\n", "mechanism", "size", "Mpps", "Gbit/s");
 	for (int m = 0; m < NMECH; m++) {
 		for (size_t z = 0; z < NSIZES; z++) {
@@ -400,8 +426,8 @@ int main(int argc, char **argv)
 	for (int pass = 0; pass < (json ? 2 : 1); pass++) {
 		FILE *f = pass ? json : stdout;
 
-		fprintf(f, "{\"benchmark\":\"sharedmem\",\"packets\":%ld,\"rounds\":%d,\"rows\":[",
-			packets, rounds);
+		fprintf(f, "{\"benchmark\":\"sharedmem\",\"packets\":%ld,\"rounds\":%d,\"placement\":\"%s\",\"rows\":[",
+			packets, rounds, pinned ? "cross" : "any");
 		for (int m = 0; m < NMECH; m++)
 			for (size_t z = 0; z < NSIZES; z++)
 				fprintf(f, "%s{\"mechanism\":\"%s\",\"size\":%zu,\"pps\":%.0f}",
