@@ -182,7 +182,10 @@ int sharedmem_endpoint_recv_batch(struct sharedmem_endpoint *ep,
  * fires, call recv until -EAGAIN. Owned by the endpoint.
  */
 int sharedmem_endpoint_rx_fd(struct sharedmem_endpoint *ep);
-/* Switches notifications on; returns 1 if a packet is already waiting. */
+/*
+ * Switches notifications on and empties the doorbell, before the caller
+ * sleeps on rx_fd; returns 1 if a packet is already waiting.
+ */
 int sharedmem_endpoint_arm(struct sharedmem_endpoint *ep);
 /*
  * gVisor's sleep protocol: returns 1 as soon as a packet is waiting

@@ -219,18 +219,41 @@ void shm_endpoint_disarm(struct sharedmem_endpoint *ep)
 	ep->arm = SHM_ARM_DISABLED;
 }
 
+void shm_endpoint_drain(struct sharedmem_endpoint *ep)
+{
+	eventfd_t stale;
+
+	eventfd_read(ep->wait_mem->event_fd, &stale);
+	if (ep->arm == SHM_ARM_ENABLED)
+		ep->arm = SHM_ARM_ENABLED_DRAINED;
+}
+
+static void notify_enable(struct sharedmem_endpoint *ep,
+			  enum shm_arm_state state)
+{
+	__atomic_store_n(ep->wait_mem->notify, SHM_NOTIFY_ENABLED,
+			 __ATOMIC_RELAXED);
+	ep->arm = state;
+	/* Pairs with the fence in shm_endpoint_kick. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Before sleeping: doorbell empty, notifications on, one last look. */
+static int endpoint_arm_to_sleep(struct sharedmem_endpoint *ep)
+{
+	if (ep->arm != SHM_ARM_ENABLED_DRAINED) {
+		eventfd_read(ep->wait_mem->event_fd, &(eventfd_t){ 0 });
+		notify_enable(ep, SHM_ARM_ENABLED_DRAINED);
+	}
+	return shm_endpoint_pending(ep);
+}
+
 int shm_endpoint_arm(struct sharedmem_endpoint *ep)
 {
-	if (ep->arm != SHM_ARM_ENABLED) {
-		eventfd_t stale;
-
-		/* Rings from while we were busy would wake us for nothing. */
-		eventfd_read(ep->wait_mem->event_fd, &stale);
-		__atomic_store_n(ep->wait_mem->notify, SHM_NOTIFY_ENABLED,
-				 __ATOMIC_RELAXED);
-		ep->arm = SHM_ARM_ENABLED;
-	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (ep->arm == SHM_ARM_UNKNOWN)
+		return endpoint_arm_to_sleep(ep);
+	if (ep->arm == SHM_ARM_DISABLED)
+		notify_enable(ep, SHM_ARM_ENABLED);
 	return shm_endpoint_pending(ep);
 }
 
@@ -238,7 +261,7 @@ FLIPCALL_EXPORT int sharedmem_endpoint_arm(struct sharedmem_endpoint *ep)
 {
 	if (!ep)
 		return -EINVAL;
-	return shm_endpoint_arm(ep);
+	return endpoint_arm_to_sleep(ep);
 }
 
 FLIPCALL_EXPORT int sharedmem_endpoint_peer_gone(struct sharedmem_endpoint *ep)
@@ -310,9 +333,16 @@ FLIPCALL_EXPORT int sharedmem_endpoint_wait(struct sharedmem_endpoint *ep,
 			return -ESHUTDOWN;
 		if (ep->broken)
 			return -EPROTO;
-		if (!spun && timeout_ms != 0 && endpoint_spin(ep))
-			return 1;
-		if (shm_endpoint_pending(ep) || shm_endpoint_arm(ep))
+		/*
+		 * Watch with notifications off: a recv that came up empty
+		 * just switched them on, and a busy sender would ring.
+		 */
+		if (!spun && timeout_ms != 0) {
+			shm_endpoint_disarm(ep);
+			if (endpoint_spin(ep))
+				return 1;
+		}
+		if (shm_endpoint_pending(ep) || endpoint_arm_to_sleep(ep))
 			return 1;
 		if (sharedmem_endpoint_peer_gone(ep))
 			return -ECONNRESET;

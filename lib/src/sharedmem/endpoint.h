@@ -7,11 +7,19 @@
 
 #include "sharedmem/queue.h"
 
-/* The consumer's view of its notification word (local copy). */
+/*
+ * The consumer's view of its notification word (a local copy) and of its
+ * doorbell, which may hold a count rung for packets already taken. The
+ * count is drained (a read system call) only when it could make a poller
+ * spin: before sleeping in wait(), and when recv finds nothing twice in a
+ * row with notifications on. Switching them on after a busy spell costs
+ * no system call.
+ */
 enum shm_arm_state {
-	SHM_ARM_UNKNOWN,	/* the doorbell may hold a stale count */
+	SHM_ARM_UNKNOWN,	/* word unknown, doorbell maybe stale */
 	SHM_ARM_DISABLED,
-	SHM_ARM_ENABLED,
+	SHM_ARM_ENABLED,	/* doorbell maybe stale */
+	SHM_ARM_ENABLED_DRAINED,
 };
 
 struct sharedmem_endpoint {

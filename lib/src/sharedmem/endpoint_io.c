@@ -145,11 +145,19 @@ sharedmem_endpoint_recv_batch(struct sharedmem_endpoint *ep,
 		if (r < 0)
 			break;
 		if (r == 0) {
+			if (got || rearmed)
+				break;
 			/*
-			 * Empty: switch notifications on and look once more,
-			 * so that a packet flushed meanwhile is not missed.
+			 * Empty twice with notifications on: a stale ring would
+			 * keep rx_fd readable, so empty the doorbell.
 			 */
-			if (got || rearmed || !shm_endpoint_arm(ep))
+			if (ep->arm == SHM_ARM_ENABLED)
+				shm_endpoint_drain(ep);
+			/*
+			 * Switch notifications on and look once more, so that
+			 * a packet flushed meanwhile is not missed.
+			 */
+			if (!shm_endpoint_arm(ep))
 				break;
 			rearmed = true;
 			continue;
