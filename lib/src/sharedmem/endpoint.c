@@ -321,6 +321,7 @@ static bool endpoint_spin(const struct sharedmem_endpoint *ep)
 FLIPCALL_EXPORT int sharedmem_endpoint_wait(struct sharedmem_endpoint *ep,
 					    int timeout_ms)
 {
+	int64_t deadline = timeout_ms > 0 ? now_ns() + timeout_ms * 1000000LL : 0;
 	struct pollfd pfd;
 	int r;
 
@@ -346,6 +347,14 @@ FLIPCALL_EXPORT int sharedmem_endpoint_wait(struct sharedmem_endpoint *ep,
 			return 1;
 		if (sharedmem_endpoint_peer_gone(ep))
 			return -ECONNRESET;
+		/* The doorbell just read may have been shutdown's wake-up. */
+		if (shm_endpoint_shut(ep))
+			return -ESHUTDOWN;
+		if (deadline) {
+			int64_t left = deadline - now_ns();
+
+			timeout_ms = left > 0 ? (int)((left + 999999) / 1000000) : 0;
+		}
 		r = poll(&pfd, 1, timeout_ms);
 		if (r < 0)
 			return -errno;
