@@ -54,10 +54,10 @@ sharedmem-test: $(SHM_TEST_BINS) $(if $(GVISOR_SRC),sharedmem-gvisor-peers)
 	done
 
 # The sanitizers are slow: the stress tests run fewer packets.
-sharedmem-test-sanitize: $(SHM_SAN_BINS)
+sharedmem-test-sanitize: $(SHM_SAN_BINS) $(if $(GVISOR_SRC),sharedmem-gvisor-peers)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
 	@for t in $(SHM_SAN_BINS); do \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		$(SHM_GVISOR_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		SHAREDMEM_TEST_PACKETS=500000 \
 		scripts/run-tap-test $(RESULTS)/$@.results $(SHM_TEST_TIMEOUT) \
