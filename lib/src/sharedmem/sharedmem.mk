@@ -44,6 +44,7 @@ SHM_GVISOR_ENV   := $(if $(GVISOR_SRC),SHAREDMEM_GVISOR_PEERS=$(SHM_GVISOR_PEERS
 sharedmem-tests: $(SHM_TEST_BINS) $(SHM_VM_BINS)
 
 sharedmem-gvisor-peers:
+	$(if $(GVISOR_SRC),@scripts/install-deps.sh gvisor)
 	$(if $(GVISOR_SRC),lib/tests/gvisor_peer/build.sh $(GVISOR_SRC) $(SHM_GVISOR_PEERS))
 
 sharedmem-test: $(SHM_TEST_BINS) $(if $(GVISOR_SRC),sharedmem-gvisor-peers)
