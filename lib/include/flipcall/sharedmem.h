@@ -144,8 +144,11 @@ int sharedmem_endpoint_create(int side,
  * peer has switched notifications off. -EAGAIN: no room (client: no free
  * buffer or descriptor slot yet; server: not enough buffers posted by the
  * client) - nothing was queued; the peer does not notify when room comes
- * back, so retry later. -EMSGSIZE: longer than the MTU. -ECONNRESET: the
- * peer is gone; -ESHUTDOWN: this endpoint was shut down.
+ * back, so retry later. -EMSGSIZE: longer than the MTU. -ENOBUFS (server):
+ * the client's posted buffers were too small, the packet was dropped.
+ * -ECONNRESET: the peer is gone (reported instead of -EAGAIN);
+ * -ESHUTDOWN: this endpoint was shut down; -EPROTO: the peer damaged a
+ * ring, the endpoint is dead.
  */
 int sharedmem_endpoint_send(struct sharedmem_endpoint *ep,
 			    const struct iovec *iov, int iovcnt);
