@@ -80,3 +80,5 @@ include lib/tests/tests.mk
 include lib/src/urpc/urpc.mk
 # lisafs's tests, fuzzing and benchmark stages.
 include lib/src/lisafs/lisafs.mk
+# sharedmem's tests, fuzzing and benchmark stages.
+include lib/src/sharedmem/sharedmem.mk
