@@ -15,6 +15,8 @@ libelf-dev libssl-dev xz-utils rsync"
 pkgs_stock="linux-image-amd64 linux-headers-amd64"
 # kmod/build.sh copies the sources with rsync; checkpatch.pl is perl.
 pkgs_build="$pkgs_build rsync perl"
+# flipcall-nic's test and benchmark: namespaces, ping, TCP with a hash, iperf3.
+pkgs_build="$pkgs_build iproute2 iputils-ping socat iperf3"
 
 want=
 for group in "$@"; do

@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nic-test.sh FLIPCALL_NIC: two network namespaces joined by two
+# flipcall-nic bridges, once per transport; ping, a 256 MiB TCP transfer
+# checked by SHA-256, stats, SIGTERM, jumbo frames and peer death. TAP
+# output. Needs root, /dev/net/tun, netns, ping and socat.
+set -u
+NIC_BIN=$1
+here=$(dirname "$0")
+. "$here/nic-netns.sh"
+NIC_DIR=$(mktemp -d)
+trap 'nic_cleanup; rm -rf "$NIC_DIR"' EXIT
+trap 'exit 1' INT TERM
+n=0
+failed=0
+
+ok() { # STATUS NAME [DIAGNOSTIC]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		[ -n "${3:-}" ] && echo "# $3"
+		echo "not ok $n $2"
+		failed=1
+	fi
+}
+
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+
+show_logs() {
+	for f in "$NIC_DIR"/server.log "$NIC_DIR"/client.log; do
+		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"
+	done
+}
+
+ping_ok() { # FROM_NS TO_ADDR [PING_ARGS...]
+	ns=$1 to=$2
+	shift 2
+	out=$(timeout 30 ip netns exec "$ns" ping -q -W 2 "$@" "$to" 2>&1)
+	echo "$out" | grep -q ' 0% packet loss' || { echo "# $out" | tail -3; return 1; }
+}
+
+# 256 MiB of random bytes from A to B over TCP; both ends hash what they saw.
+tcp_transfer_ok() {
+	port=5301
+	rm -f "$NIC_DIR"/fifo "$NIC_DIR"/*.sum
+	mkfifo "$NIC_DIR/fifo"
+	ip netns exec "$NIC_NS_B" timeout 120 socat -u \
+		TCP-LISTEN:$port,reuseaddr STDOUT | sha256sum >"$NIC_DIR/recv.sum" &
+	recv_pid=$!
+	i=0
+	until ip netns exec "$NIC_NS_B" ss -ltn | grep -q ":$port "; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+	done
+	sha256sum <"$NIC_DIR/fifo" >"$NIC_DIR/sent.sum" &
+	hash_pid=$!
+	head -c $((256 << 20)) /dev/urandom | tee "$NIC_DIR/fifo" |
+		ip netns exec "$NIC_NS_A" timeout 120 socat -u STDIN \
+			TCP:$NIC_ADDR_B:$port
+	wait $hash_pid
+	wait $recv_pid
+	sent=$(cut -d' ' -f1 "$NIC_DIR/sent.sum")
+	recv=$(cut -d' ' -f1 "$NIC_DIR/recv.sum")
+	echo "# sha256 sent $sent received $recv"
+	# The empty input's hash would mean nothing was sent.
+	[ -n "$sent" ] && [ "$sent" = "$recv" ] &&
+		[ "$sent" != e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 ]
+}
+
+json_to_peer_packets() { # FILE: the last JSON line's to_peer.packets
+	python3 -c 'import json,sys
+print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["to_peer"]["packets"])' "$1" 2>/dev/null
+}
+
+memfds_of() { ls -l /proc/"$1"/fd 2>/dev/null | grep -c 'memfd:'; }
+
+# Traffic, stats and SIGTERM over one transport.
+traffic_tests() {
+	t=$1
+	if ! nic_bridges_up "$t" --stats; then
+		show_logs
+		ok 1 "$t/bridges_up"
+		nic_bridges_down
+		return
+	fi
+	ok 0 "$t/bridges_up"
+	ping_ok "$NIC_NS_A" $NIC_ADDR_B -c 100 -i 0.01
+	ok $? "$t/ping_a_to_b_100_no_loss"
+	ping_ok "$NIC_NS_B" $NIC_ADDR_A -c 100 -i 0.01
+	ok $? "$t/ping_b_to_a_100_no_loss"
+	tcp_transfer_ok
+	ok $? "$t/tcp_256mib_same_sha256"
+
+	kill -USR1 $NIC_SERVER_PID
+	sleep 0.3
+	line=$(grep 'to peer' "$NIC_DIR/server.log" | tail -1)
+	echo "# $line"
+	echo "$line" | grep -Eq 'to peer [1-9][0-9]* packets'
+	ok $? "$t/sigusr1_prints_stats"
+
+	server=$NIC_SERVER_PID client=$NIC_CLIENT_PID
+	kill -TERM $server
+	nic_wait_exit $server 5
+	packets=$(json_to_peer_packets "$NIC_DIR/server.out")
+	[ "$NIC_RC" = 0 ] && [ "${packets:-0}" -gt 100 ]
+	ok $? "$t/sigterm_exits_0_with_json_stats" \
+		"exit $NIC_RC, to_peer.packets '$packets'"
+	nic_wait_exit $client 5
+	[ "$NIC_RC" = 3 ] && grep -q 'peer gone' "$NIC_DIR/client.log"
+	ok $? "$t/peer_reports_terminated_server_gone" "client exit $NIC_RC"
+	NIC_PIDS=
+}
+
+# Jumbo frames, then one bridge is killed: the other must notice and exit,
+# leaving nothing behind.
+peer_death_tests() {
+	t=$1
+	if ! nic_bridges_up "$t" --mtu 9000; then
+		show_logs
+		ok 1 "$t/mtu_9000_unfragmented_ping" "bridges with --mtu 9000 did not come up"
+		nic_bridges_down
+		return
+	fi
+	ping_ok "$NIC_NS_A" $NIC_ADDR_B -c 5 -i 0.05 -s 8972 -M do &&
+		ping_ok "$NIC_NS_B" $NIC_ADDR_A -c 5 -i 0.05 -s 8972 -M do
+	ok $? "$t/mtu_9000_unfragmented_ping"
+
+	server=$NIC_SERVER_PID client=$NIC_CLIENT_PID
+	before=$(memfds_of $server)
+	echo "# server holds $before memfds before its peer dies"
+	kill -KILL $client
+	wait $client 2>/dev/null
+	nic_wait_exit $server 5
+	[ "$NIC_RC" = 3 ] && grep -q 'peer gone' "$NIC_DIR/server.log"
+	ok $? "$t/killed_peer_seen_gone" "server exit $NIC_RC"
+	# Exited and reaped: its memfds and mappings went with it.
+	[ ! -e /proc/$server ] && [ ! -e /proc/$client ] &&
+		! ip netns pids "$NIC_NS_A" | grep -q . &&
+		! ip netns pids "$NIC_NS_B" | grep -q .
+	ok $? "$t/no_process_or_memfd_left"
+	NIC_PIDS=
+}
+
+echo "TAP version 13"
+why=$(nic_unsupported)
+[ -z "$why" ] && ! command -v socat >/dev/null && why="no socat"
+[ -z "$why" ] && ! command -v python3 >/dev/null && why="no python3"
+if [ -n "$why" ]; then
+	echo "1..1"
+	echo "ok 1 flipcall-nic # SKIP $why"
+	exit 0
+fi
+echo "1..21"
+
+"$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
+ok $(($? != 2)) usage/mtu_above_limit_rejected
+
+nic_netns_up || { ok 1 netns_up; exit 1; }
+for t in sharedmem socketpair; do
+	if ! "$NIC_BIN" --help | grep -Eq "^transports.*: (.* )?$t( |\$)"; then
+		for c in bridges_up ping_a_to_b_100_no_loss ping_b_to_a_100_no_loss \
+			 tcp_256mib_same_sha256 sigusr1_prints_stats \
+			 sigterm_exits_0_with_json_stats \
+			 peer_reports_terminated_server_gone \
+			 mtu_9000_unfragmented_ping killed_peer_seen_gone \
+			 no_process_or_memfd_left; do
+			skip "$t/$c" "flipcall-nic built without $t"
+		done
+		continue
+	fi
+	traffic_tests $t
+	peer_death_tests $t
+done
+exit $failed
