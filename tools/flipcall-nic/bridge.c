@@ -18,7 +18,7 @@
 #define BRIDGE_BATCH		32
 #define QUEUE_FULL_NS		(100 * 1000 * 1000LL)
 /* With no transport fd to wait on for room, retry this often. */
-#define TX_RETRY_MS		1
+#define TX_RETRY_NS		(200 * 1000LL)
 /* While busy the control socket is not polled: look every so often. */
 #define BUSY_ROUNDS_PER_CHECK	256
 
@@ -192,10 +192,8 @@ static int bridge_sleep(struct bridge *b)
 	r = b->cfg.ops->arm(b->cfg.t, &fds[POLL_RX]);
 	if (r < 0)
 		return r;
-	if (r > 0) {
-		b->cfg.ops->disarm(b->cfg.t, NULL);
+	if (r > 0)
 		return 0;
-	}
 	fds[POLL_CTRL] = (struct pollfd){ .fd = b->cfg.ctrl_fd, .events = POLLIN };
 	fds[POLL_TAP] = (struct pollfd){ .fd = b->cfg.tap_fd, .events = POLLIN };
 	fds[POLL_TX] = (struct pollfd){ .fd = -1 };
@@ -203,11 +201,12 @@ static int bridge_sleep(struct bridge *b)
 		fds[POLL_TAP].fd = -1;
 	if (blocked) {
 		long long wait_ns = b->blocked_since ?
-			b->blocked_since + QUEUE_FULL_NS - now_ns() : 0;
+			b->blocked_since + QUEUE_FULL_NS - now_ns() :
+			TX_RETRY_NS;
 
-		if (!b->cfg.ops->tx_wait(b->cfg.t, &fds[POLL_TX]) ||
-		    wait_ns > TX_RETRY_MS * 1000000LL)
-			wait_ns = TX_RETRY_MS * 1000000LL;
+		if (!b->cfg.ops->tx_wait(b->cfg.t, &fds[POLL_TX]) &&
+		    wait_ns > TX_RETRY_NS)
+			wait_ns = TX_RETRY_NS;
 		if (wait_ns < 0)
 			wait_ns = 0;
 		timeout = (struct timespec){ wait_ns / 1000000000LL,
@@ -215,11 +214,11 @@ static int bridge_sleep(struct bridge *b)
 		tp = &timeout;
 	}
 	r = ppoll(fds, POLL_COUNT, tp, b->cfg.sleep_mask);
-	b->cfg.ops->disarm(b->cfg.t, &fds[POLL_RX]);
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
 	if ((fds[POLL_CTRL].revents && control_peer_gone(b->cfg.ctrl_fd)) ||
-	    (fds[POLL_RX].revents & (POLLHUP | POLLERR)))
+	    (fds[POLL_RX].revents & (POLLHUP | POLLERR)) ||
+	    b->cfg.ops->peer_gone(b->cfg.t))
 		return BRIDGE_PEER_GONE;
 	if (fds[POLL_TAP].revents & (POLLERR | POLLHUP | POLLNVAL))
 		return -EBADFD;

@@ -40,6 +40,7 @@ struct options {
 	int fd;
 	unsigned int mtu;
 	int json_stats;
+	unsigned int transport_flags;
 	const struct nic_transport_ops *ops;
 };
 
@@ -60,7 +61,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: flipcall-nic --tap NAME (--server | --client) (--socket PATH | --fd N)\n"
-		"                    [--transport NAME] [--mtu N] [--stats]\n"
+		"                    [--transport NAME] [--memfd] [--mtu N] [--stats]\n"
 		"transports (the first is the default): %s\n", nic_transport_names());
 }
 
@@ -95,6 +96,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "stats", no_argument, NULL, 'j' },
 		{ "transport", required_argument, NULL, 'T' },
+		{ "memfd", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -137,6 +139,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'T':
 			transport = optarg;
+			break;
+		case 'M':
+			o->transport_flags |= NIC_TRANSPORT_MEMFD;
 			break;
 		case 'h':
 			usage(stdout);
@@ -230,6 +235,7 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 {
 	const struct nic_transport_params params = {
 		.side = o->side,
+		.flags = o->transport_flags,
 		.ctrl_fd = ctrl_fd,
 		.frame_max = o->mtu + FRAME_OVERHEAD,
 	};
@@ -259,8 +265,8 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 		fprintf(stderr, "flipcall-nic: %s\n", strerror(-r));
 		return 1;
 	}
-	fprintf(stderr, "flipcall-nic: %s: forwarding over %s as %s, MTU %u\n",
-		o->tap, o->ops->name,
+	fprintf(stderr, "flipcall-nic: %s: forwarding over %s (%s) as %s, MTU %u\n",
+		o->tap, o->ops->name, o->ops->describe(cfg.t),
 		o->side == NIC_SERVER ? "server" : "client", o->mtu);
 	block_signals();
 	while ((r = bridge_run(b)) == BRIDGE_REPORT) {

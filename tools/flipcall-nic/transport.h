@@ -22,8 +22,12 @@
 
 enum nic_side { NIC_CLIENT, NIC_SERVER };
 
+/* Queue memory from memfds even where /dev/flipcall could provide it. */
+#define NIC_TRANSPORT_MEMFD	0x1
+
 struct nic_transport_params {
 	enum nic_side side;
+	unsigned int flags;
 	int ctrl_fd;		/* connected SOCK_SEQPACKET; stays ours */
 	size_t frame_max;	/* largest frame either way, headers included */
 };
@@ -38,6 +42,8 @@ struct nic_transport_ops {
 	const char *name;
 	int (*create)(const struct nic_transport_params *p,
 		      struct nic_transport **out);
+	/* What the transport runs on, for the start-up message. */
+	const char *(*describe)(struct nic_transport *t);
 	/* Largest frame the transport can carry (for --mtu checks). */
 	size_t (*frame_limit)(void);
 	/* Queue frames[0..n) in order, one doorbell; returns how many went. */
@@ -49,17 +55,18 @@ struct nic_transport_ops {
 	/*
 	 * About to sleep: enable notifications and fill in what to poll for
 	 * incoming frames. Returns 1 if frames arrived meanwhile (do not
-	 * sleep), 0, or a negative errno.
+	 * sleep), 0, or a negative errno. The next recv_batch that finds
+	 * frames switches notifications off again.
 	 */
 	int (*arm)(struct nic_transport *t, struct pollfd *rx);
-	/* Woken (or busy again): consume the doorbell, disable notifications. */
-	void (*disarm)(struct nic_transport *t, const struct pollfd *rx);
 	/*
 	 * The send side was full: fill in a pollfd that becomes ready when
 	 * there is room, or return 0 if there is none to wait on (then the
 	 * caller retries after a short sleep).
 	 */
 	int (*tx_wait)(struct nic_transport *t, struct pollfd *pfd);
+	/* 1 when the transport itself knows the peer is gone. */
+	int (*peer_gone)(struct nic_transport *t);
 	/* Add the transport's own counters (drops it saw) to st. */
 	void (*stats)(struct nic_transport *t, struct nic_stats *st);
 	void (*destroy)(struct nic_transport *t);

@@ -196,8 +196,15 @@ static int sp_arm(struct nic_transport *t, struct pollfd *rx)
 	return 0;
 }
 
-static void sp_disarm(struct nic_transport *t, const struct pollfd *rx)
+static const char *sp_describe(struct nic_transport *t)
 {
+	return "a unix SOCK_SEQPACKET socketpair";
+}
+
+/* The socket's hang-up shows in poll and as end of stream in recv. */
+static int sp_peer_gone(struct nic_transport *t)
+{
+	return 0;
 }
 
 static int sp_tx_wait(struct nic_transport *t, struct pollfd *pfd)
@@ -225,8 +232,9 @@ const struct nic_transport_ops nic_transport_socketpair = {
 	.send_batch = sp_send_batch,
 	.recv_batch = sp_recv_batch,
 	.arm = sp_arm,
-	.disarm = sp_disarm,
+	.describe = sp_describe,
 	.tx_wait = sp_tx_wait,
+	.peer_gone = sp_peer_gone,
 	.stats = sp_stats,
 	.destroy = sp_destroy,
 };
