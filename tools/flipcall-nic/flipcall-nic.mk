@@ -29,7 +29,8 @@ flipcall-nic-test: $(FNIC_BIN)
 		tools/flipcall-nic/nic-test.sh $(FNIC_BIN)
 
 flipcall-nic-bench: $(FNIC_BIN)
-	tools/flipcall-nic/nic-bench.sh $(FNIC_BIN)
+	@mkdir -p $(RESULTS)
+	tools/flipcall-nic/nic-bench.sh $(FNIC_BIN) $(RESULTS)/flipcall-nic-bench.json
 
 install-flipcall-nic: $(FNIC_BIN)
 	install -D -m 0755 $(FNIC_BIN) $(DESTDIR)$(PREFIX)/sbin/flipcall-nic
