@@ -72,7 +72,11 @@ json_to_peer_packets() { # FILE: the last JSON line's to_peer.packets
 print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["to_peer"]["packets"])' "$1" 2>/dev/null
 }
 
-memfds_of() { ls -l /proc/"$1"/fd 2>/dev/null | grep -c 'memfd:'; }
+# memfd descriptors and mappings of a process (the queues are mapped, and
+# their descriptors may be closed once mapped).
+memfds_of() {
+	{ ls -l /proc/"$1"/fd; cat /proc/"$1"/maps; } 2>/dev/null | grep -c 'memfd:'
+}
 
 # Traffic, stats and SIGTERM over one transport.
 traffic_tests() {
@@ -127,17 +131,40 @@ peer_death_tests() {
 
 	server=$NIC_SERVER_PID client=$NIC_CLIENT_PID
 	before=$(memfds_of $server)
-	echo "# server holds $before memfds before its peer dies"
+	echo "# server holds $before memfd descriptors/mappings before its peer dies"
 	kill -KILL $client
 	wait $client 2>/dev/null
 	nic_wait_exit $server 5
 	[ "$NIC_RC" = 3 ] && grep -q 'peer gone' "$NIC_DIR/server.log"
 	ok $? "$t/killed_peer_seen_gone" "server exit $NIC_RC"
-	# Exited and reaped: its memfds and mappings went with it.
-	[ ! -e /proc/$server ] && [ ! -e /proc/$client ] &&
+	# Exited and reaped: its memfds and mappings went with it. The queues
+	# were there before (so this check could see them).
+	{ [ "$t" != sharedmem ] || [ "$before" -gt 0 ]; } &&
+		[ ! -e /proc/$server ] && [ ! -e /proc/$client ] &&
 		! ip netns pids "$NIC_NS_A" | grep -q . &&
 		! ip netns pids "$NIC_NS_B" | grep -q .
 	ok $? "$t/no_process_or_memfd_left"
+	NIC_PIDS=
+}
+
+# A client of the other transport gets descriptors it cannot use: it must
+# fail cleanly (exit 1), and the server must not outlive it.
+mismatch_test() { # SERVER_TRANSPORT CLIENT_TRANSPORT
+	rm -f "$NIC_DIR/ctl"
+	ip netns exec "$NIC_NS_A" "$NIC_BIN" --tap $NIC_TAP --server \
+		--socket "$NIC_DIR/ctl" --transport "$1" 2>"$NIC_DIR/server.log" &
+	server=$!
+	ip netns exec "$NIC_NS_B" "$NIC_BIN" --tap $NIC_TAP --client \
+		--socket "$NIC_DIR/ctl" --transport "$2" 2>"$NIC_DIR/client.log" &
+	client=$!
+	NIC_PIDS="$server $client"
+	nic_wait_exit $client 15
+	client_rc=$NIC_RC
+	nic_wait_exit $server 5
+	# The server fails its own setup (1) or sees the peer go (3).
+	[ "$client_rc" = 1 ] && { [ "$NIC_RC" = 1 ] || [ "$NIC_RC" = 3 ]; }
+	ok $? "mismatch/$2_client_of_$1_server_fails" \
+		"client exit $client_rc, server exit $NIC_RC: $(cat "$NIC_DIR/client.log")"
 	NIC_PIDS=
 }
 
@@ -150,7 +177,7 @@ if [ -n "$why" ]; then
 	echo "ok 1 flipcall-nic # SKIP $why"
 	exit 0
 fi
-echo "1..21"
+echo "1..23"
 
 "$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
 ok $(($? != 2)) usage/mtu_above_limit_rejected
@@ -171,4 +198,11 @@ for t in sharedmem socketpair; do
 	traffic_tests $t
 	peer_death_tests $t
 done
+if "$NIC_BIN" --help | grep -Eq "^transports.*: (.* )?sharedmem( |\$)"; then
+	mismatch_test socketpair sharedmem
+	mismatch_test sharedmem socketpair
+else
+	skip mismatch/sharedmem_client_of_socketpair_server_fails "no sharedmem"
+	skip mismatch/socketpair_client_of_sharedmem_server_fails "no sharedmem"
+fi
 exit $failed
