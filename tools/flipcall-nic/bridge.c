@@ -142,6 +142,7 @@ static int to_peer(struct bridge *b)
 	now = now_ns();
 	if (!b->blocked_since) {
 		b->blocked_since = now;
+		b->st.peer_full_waits++;
 	} else if (now - b->blocked_since > QUEUE_FULL_NS) {
 		b->st.drops.queue_full += b->npend;
 		b->npend = 0;

@@ -3,12 +3,17 @@
 # nic-bench.sh FLIPCALL_NIC [JSON_OUT]: TCP throughput (iperf3, one
 # stream, NIC_BENCH_SECONDS each, default 3) between two network namespaces
 # joined by (1) a veth pair, the kernel's own path, (2) flipcall-nic over a
-# socketpair, (3) flipcall-nic over the sharedmem queues. Prints a table,
-# one JSON line (also written to JSON_OUT) and the ratios. Needs root.
+# socketpair, (3) flipcall-nic over the sharedmem queues. The three take
+# turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy machine's noise
+# falls on all of them; each path's median counts. For the bridges it also
+# reports the CPU time both bridge processes spent per GB carried, which a
+# busy machine disturbs less than throughput. Prints a table, one JSON line
+# (also written to JSON_OUT) and the ratios. Needs root.
 set -u
 NIC_BIN=$1
 json_out=${2:-}
 secs=${NIC_BENCH_SECONDS:-3}
+rounds=${NIC_BENCH_ROUNDS:-3}
 here=$(dirname "$0")
 . "$here/nic-netns.sh"
 NIC_DIR=$(mktemp -d)
@@ -32,7 +37,8 @@ veth_up() {
 
 veth_down() { ip -n "$NIC_NS_A" link del fcv0; }
 
-# iperf3 from A to B; prints received bits/s and retransmits, or nothing.
+# iperf3 from A to B; prints received bits/s, retransmits and bytes, or
+# nothing.
 measure() {
 	ip netns exec "$NIC_NS_B" timeout $((secs + 20)) iperf3 -s -1 \
 		>/dev/null 2>&1 &
@@ -49,49 +55,90 @@ import json, sys
 try:
     end = json.load(open(sys.argv[1]))["end"]
     print(int(end["sum_received"]["bits_per_second"]),
-          end["sum_sent"].get("retransmits", 0))
+          end["sum_sent"].get("retransmits", 0),
+          int(end["sum_received"]["bytes"]))
 except Exception:
     pass
 PY
 }
 
-declare -A bps retr
+# CPU ticks (user + system) both bridges have used so far; 0 for veth.
+bridge_ticks() {
+	t=0
+	for pid in $NIC_SERVER_PID $NIC_CLIENT_PID; do
+		t=$((t + $(awk '{ print $14 + $15 }' /proc/$pid/stat)))
+	done
+	echo $t
+}
+
+declare -A samples retr bps cpu_ticks bytes
 run_case() { # NAME UP_CMD DOWN_CMD
+	NIC_SERVER_PID= NIC_CLIENT_PID=
 	if ! $2; then
 		echo "flipcall-nic bench: $1: setup failed" >&2
 		$3
 		return
 	fi
-	read -r bps[$1] retr[$1] < <(measure)
+	t0=$(bridge_ticks)
+	read -r b r n < <(measure)
+	t1=$(bridge_ticks)
 	$3
+	[ -n "${b:-}" ] || return
+	samples[$1]="${samples[$1]:-} $b"
+	retr[$1]=$(( ${retr[$1]:-0} + r ))
+	bytes[$1]=$(( ${bytes[$1]:-0} + n ))
+	cpu_ticks[$1]=$(( ${cpu_ticks[$1]:-0} + t1 - t0 ))
 }
 
-run_case veth veth_up veth_down
+cases=veth
 for t in socketpair sharedmem; do
-	if "$NIC_BIN" --help | grep -Eq "^transports.*: (.* )?$t( |\$)"; then
-		run_case "$t" "nic_bridges_up $t" nic_bridges_down
-	fi
+	"$NIC_BIN" --help | grep -Eq "^transports.*: (.* )?$t( |\$)" &&
+		cases="$cases $t"
+done
+for _ in $(seq "$rounds"); do
+	for k in $cases; do
+		if [ $k = veth ]; then
+			run_case veth veth_up veth_down
+		else
+			run_case $k "nic_bridges_up $k" nic_bridges_down
+		fi
+	done
 done
 
-printf '\nflipcall-nic: TCP throughput between two namespaces (iperf3, 1 stream, %s s, MTU 1500)\n' "$secs"
-printf '%-28s %10s %12s\n' path Gbit/s retransmits
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+printf '\nflipcall-nic: TCP throughput between two namespaces (iperf3, 1 stream, MTU 1500, median of %s x %s s)\n' "$rounds" "$secs"
+printf '%-28s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
+hz=$(getconf CLK_TCK)
+declare -A cpu_per_gb
 label() {
 	case $1 in
 	veth) echo "veth pair (kernel)" ;;
 	*) echo "flipcall-nic over $1" ;;
 	esac
 }
-json="{\"bench\":\"flipcall-nic\",\"seconds\":$secs,\"mtu\":1500,\"bits_per_second\":{"
+gbit() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
+json="{\"bench\":\"flipcall-nic\",\"seconds\":$secs,\"rounds\":$rounds,\"mtu\":1500,\"paths\":{"
 sep=
 for k in veth socketpair sharedmem; do
-	v=${bps[$k]:-}
-	if [ -z "$v" ]; then
-		printf '%-28s %10s\n' "$(label $k)" "-"
+	if [ -z "${samples[$k]:-}" ]; then
+		printf '%-28s %8s\n' "$(label $k)" "-"
 		continue
 	fi
-	printf '%-28s %10.2f %12s\n' "$(label $k)" \
-		"$(awk "BEGIN { print $v / 1e9 }")" "${retr[$k]}"
-	json="$json$sep\"$k\":$v"
+	bps[$k]=$(echo "${samples[$k]}" | median)
+	list=
+	for v in ${samples[$k]}; do list="$list $(gbit "$v")"; done
+	cpu=-
+	if [ $k != veth ] && [ "${bytes[$k]}" -gt 0 ]; then
+		cpu_per_gb[$k]=$(awk -v t="${cpu_ticks[$k]}" -v hz="$hz" \
+			-v b="${bytes[$k]}" 'BEGIN { printf "%.3f", t / hz / (b / 1e9) }')
+		cpu=${cpu_per_gb[$k]}
+	fi
+	printf '%-28s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
+		"${list# }" "${retr[$k]}" "$cpu"
+	json="$json$sep\"$k\":{\"median_bps\":${bps[$k]},\"samples_bps\":[$(echo ${samples[$k]} | tr ' ' ,)],\"retransmits\":${retr[$k]}"
+	[ $k != veth ] && json="$json,\"bridge_cpu_s_per_gb\":${cpu_per_gb[$k]:-null}"
+	json="$json}"
 	sep=,
 done
 json="$json}}"
@@ -100,11 +147,15 @@ echo "$json"
 
 ratio() { # NUM DEN TEXT
 	if [ -n "${bps[$1]:-}" ] && [ -n "${bps[$2]:-}" ] && [ "${bps[$2]}" != 0 ]; then
-		printf 'ratio %s/%s: %.2fx%s\n' "$1" "$2" \
-			"$(awk "BEGIN { print ${bps[$1]} / ${bps[$2]} }")" "$3"
+		printf 'ratio %s/%s: %sx%s\n' "$1" "$2" \
+			"$(awk "BEGIN { printf \"%.2f\", ${bps[$1]} / ${bps[$2]} }")" "$3"
 	fi
 }
 ratio sharedmem socketpair " (target >= 1.50x)"
 ratio sharedmem veth ""
 ratio socketpair veth ""
+if [ -n "${cpu_per_gb[sharedmem]:-}" ] && [ -n "${cpu_per_gb[socketpair]:-}" ]; then
+	printf 'bridge CPU per GB, socketpair/sharedmem: %sx\n' \
+		"$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[socketpair]} / ${cpu_per_gb[sharedmem]} }")"
+fi
 exit 0

@@ -19,8 +19,7 @@
 	X(tap_write_error)						\
 	X(bad_descriptor)	/* transport: hostile or broken peer */	\
 	X(bad_completion)						\
-	X(ring_damaged)							\
-	X(no_buffers)		/* peer posted no receive buffers */
+	X(ring_damaged)
 
 struct nic_drops {
 #define NIC_DROP_FIELD(name) uint64_t name;
@@ -31,6 +30,8 @@ struct nic_drops {
 struct nic_stats {
 	uint64_t to_peer_packets, to_peer_bytes;	/* TAP -> transport */
 	uint64_t from_peer_packets, from_peer_bytes;	/* transport -> TAP */
+	/* Times the peer had no room and a batch had to wait (not a drop). */
+	uint64_t peer_full_waits;
 	struct nic_drops drops;
 };
 

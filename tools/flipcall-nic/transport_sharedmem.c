@@ -187,7 +187,10 @@ static void shm_stats(struct nic_transport *t, struct nic_stats *st)
 	st->drops.bad_completion += s.drops_bad_completion;
 	st->drops.ring_damaged += s.drops_ring_damaged;
 	st->drops.peer_oversize += s.drops_too_big;
-	st->drops.no_buffers += s.drops_no_buffers;
+	/*
+	 * drops_no_buffers counts sends refused for want of posted buffers:
+	 * the bridge keeps those frames and retries (peer_full_waits).
+	 */
 }
 
 static void shm_destroy(struct nic_transport *t)
