@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The two sharedmem queues, each seen from either side (gVisor's queue.Tx,
+ * queue.Rx, serverRx, serverTx):
+ *
+ *   TX queue  client: packet descriptors out, completions (ids) back
+ *             server: descriptors in, completions out
+ *   RX queue  client: posted buffers out, received packets back
+ *             server: posted buffers in, received packets out
+ *
+ * Functions return 1/0 (a packet or none), 0 or a negative errno:
+ * -EAGAIN no room, -EPROTO the ring was damaged (the queue is then dead).
+ * Drops of malformed descriptors are counted in the stats, not returned.
+ */
+#ifndef FLIPCALL_SHAREDMEM_QUEUE_H
+#define FLIPCALL_SHAREDMEM_QUEUE_H
+
+#include <stdbool.h>
+#include <sys/uio.h>
+
+#include <flipcall/sharedmem.h>
+
+#include "sharedmem/descriptor.h"
+#include "sharedmem/pipe.h"
+#include "sharedmem/queue_mem.h"
+
+/* A received packet: up to SHM_MAX_PACKET_BUFFERS pieces of shared memory. */
+struct shm_packet {
+	size_t len;
+	int n;
+	struct iovec iov[SHM_MAX_PACKET_BUFFERS];
+};
+
+struct shm_txq_client {
+	struct shm_pipe_tx desc;
+	struct shm_pipe_rx comp;
+	uint8_t *data;
+	uint32_t buf_size;
+	uint32_t nbufs;
+	uint32_t nfree;
+	uint32_t seq;
+	uint32_t *free_stack;	/* indices of free buffers */
+	uint32_t *chain;	/* next buffer of the same packet */
+	uint32_t *pkt_nbufs;	/* by first buffer */
+	uint64_t *pkt_id;	/* by first buffer: id in flight, 0 none */
+};
+
+struct shm_txq_server {
+	struct shm_pipe_rx desc;
+	struct shm_pipe_tx comp;
+	uint8_t *data;
+	uint64_t data_len;
+	struct shm_tx_packet pkt;	/* scratch: the descriptor decoded */
+};
+
+struct shm_rxq_client {
+	struct shm_pipe_tx fill;
+	struct shm_pipe_rx comp;
+	uint8_t *data;
+	uint32_t buf_size;
+	uint32_t nbufs;
+	uint32_t nto_post;
+	uint32_t post_limit;	/* gVisor's PostedBuffersLimit */
+	uint32_t nposted;
+	bool *posted;		/* by buffer: held by the server */
+	uint32_t *to_post;	/* buffers waiting to be posted again */
+	struct shm_rx_packet pkt;	/* scratch */
+	uint32_t held[SHM_MAX_PACKET_BUFFERS];	/* of the packet delivered */
+	uint32_t nheld;
+};
+
+struct shm_rxq_server {
+	struct shm_pipe_rx fill;
+	struct shm_pipe_tx comp;
+	uint8_t *data;
+	uint64_t data_len;
+	struct shm_buffer bufs[SHM_MAX_PACKET_BUFFERS];
+};
+
+int shm_txq_client_init(struct shm_txq_client *q, struct shm_queue_mem *m,
+			uint32_t buf_size);
+void shm_txq_client_fini(struct shm_txq_client *q);
+/* Frees the buffers of every completed packet. */
+int shm_txq_client_reap(struct shm_txq_client *q, struct sharedmem_stats *st);
+int shm_txq_client_enqueue(struct shm_txq_client *q, const struct iovec *iov,
+			   int iovcnt, size_t len);
+void shm_txq_client_flush(struct shm_txq_client *q);
+/* Most payload bytes one packet can have. */
+size_t shm_txq_client_max_packet(const struct shm_txq_client *q);
+
+int shm_txq_server_init(struct shm_txq_server *q, struct shm_queue_mem *m);
+/*
+ * The next packet (1), none (0), or an error. Malformed descriptors are
+ * completed, counted and skipped; longer than mtu likewise.
+ */
+int shm_txq_server_next(struct shm_txq_server *q, struct shm_packet *pkt,
+			size_t mtu, struct sharedmem_stats *st);
+bool shm_txq_server_pending(const struct shm_txq_server *q);
+void shm_txq_server_flush(struct shm_txq_server *q);
+
+int shm_rxq_client_init(struct shm_rxq_client *q, struct shm_queue_mem *m,
+			uint32_t buf_size);
+void shm_rxq_client_fini(struct shm_rxq_client *q);
+int shm_rxq_client_next(struct shm_rxq_client *q, struct shm_packet *pkt,
+			size_t mtu, struct sharedmem_stats *st);
+/* The buffers of the packet next() returned go back to the server. */
+void shm_rxq_client_release(struct shm_rxq_client *q);
+bool shm_rxq_client_pending(const struct shm_rxq_client *q);
+/* Flushes completions and posts every buffer waiting to go back. */
+int shm_rxq_client_flush(struct shm_rxq_client *q);
+
+int shm_rxq_server_init(struct shm_rxq_server *q, struct shm_queue_mem *m);
+int shm_rxq_server_enqueue(struct shm_rxq_server *q, const struct iovec *iov,
+			   int iovcnt, size_t len, struct sharedmem_stats *st);
+void shm_rxq_server_flush(struct shm_rxq_server *q);
+
+/* Copies len bytes gathered from iov to dst (shared memory or not). */
+void shm_gather(uint8_t *dst, const struct iovec *iov, int iovcnt,
+		size_t *iov_idx, size_t *iov_off, size_t len);
+
+#endif

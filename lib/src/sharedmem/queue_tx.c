@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The TX queue (client -> server). The client cuts its data file into
+ * buffers, sends one descriptor per packet and learns from the 8-byte
+ * completions which buffers it may reuse; the server reads the packet in
+ * place and completes it after the reader is done with it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sharedmem/queue.h"
+
+void shm_gather(uint8_t *dst, const struct iovec *iov, int iovcnt,
+		size_t *iov_idx, size_t *iov_off, size_t len)
+{
+	while (len && *iov_idx < (size_t)iovcnt) {
+		const struct iovec *v = &iov[*iov_idx];
+		size_t take = v->iov_len - *iov_off;
+
+		if (take > len)
+			take = len;
+		memcpy(dst, (const uint8_t *)v->iov_base + *iov_off, take);
+		dst += take;
+		len -= take;
+		*iov_off += take;
+		if (*iov_off == v->iov_len) {
+			(*iov_idx)++;
+			*iov_off = 0;
+		}
+	}
+}
+
+int shm_txq_client_init(struct shm_txq_client *q, struct shm_queue_mem *m,
+			uint32_t buf_size)
+{
+	uint64_t nbufs = m->data_len / buf_size;
+	int err;
+
+	memset(q, 0, sizeof(*q));
+	if (!nbufs || nbufs > (1u << 24))
+		return -EINVAL;
+	err = shm_pipe_tx_init(&q->desc, m->tx_pipe, m->tx_pipe_len);
+	if (!err)
+		err = shm_pipe_rx_init(&q->comp, m->rx_pipe, m->rx_pipe_len);
+	if (err)
+		return err;
+	q->data = m->data;
+	q->buf_size = buf_size;
+	q->nbufs = (uint32_t)nbufs;
+	q->seq = 1;
+	q->free_stack = calloc(nbufs, sizeof(*q->free_stack));
+	q->chain = calloc(nbufs, sizeof(*q->chain));
+	q->pkt_nbufs = calloc(nbufs, sizeof(*q->pkt_nbufs));
+	q->pkt_id = calloc(nbufs, sizeof(*q->pkt_id));
+	if (!q->free_stack || !q->chain || !q->pkt_nbufs || !q->pkt_id) {
+		shm_txq_client_fini(q);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < q->nbufs; i++)
+		q->free_stack[i] = q->nbufs - 1 - i;
+	q->nfree = q->nbufs;
+	return 0;
+}
+
+void shm_txq_client_fini(struct shm_txq_client *q)
+{
+	free(q->free_stack);
+	free(q->chain);
+	free(q->pkt_nbufs);
+	free(q->pkt_id);
+	q->free_stack = q->chain = q->pkt_nbufs = NULL;
+	q->pkt_id = NULL;
+}
+
+size_t shm_txq_client_max_packet(const struct shm_txq_client *q)
+{
+	uint64_t n = q->nbufs < SHM_MAX_PACKET_BUFFERS ? q->nbufs :
+		     SHM_MAX_PACKET_BUFFERS;
+
+	while (n && shm_tx_desc_size(n) > q->desc.max_payload)
+		n--;
+	return n * q->buf_size;
+}
+
+/* The packet whose first buffer is idx completed: free its buffers. */
+static void txq_client_complete(struct shm_txq_client *q, uint32_t idx)
+{
+	uint32_t b = idx;
+
+	for (uint32_t i = 0; i < q->pkt_nbufs[idx]; i++) {
+		q->free_stack[q->nfree++] = b;
+		b = q->chain[b];
+	}
+	q->pkt_id[idx] = 0;
+}
+
+int shm_txq_client_reap(struct shm_txq_client *q, struct sharedmem_stats *st)
+{
+	const uint8_t *slot;
+	uint32_t size;
+	uint64_t id;
+	int r;
+
+	while ((r = shm_pipe_rx_pull(&q->comp, &slot, &size)) > 0) {
+		uint32_t idx;
+
+		if (shm_tx_completion_decode(slot, size, &id)) {
+			st->drops_bad_completion++;
+			continue;
+		}
+		/* Only an id in flight frees anything; the low half indexes. */
+		idx = (uint32_t)id;
+		if (!id || idx >= q->nbufs || q->pkt_id[idx] != id) {
+			st->drops_bad_completion++;
+			continue;
+		}
+		txq_client_complete(q, idx);
+	}
+	shm_pipe_rx_flush(&q->comp);
+	if (r < 0) {
+		st->drops_ring_damaged++;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int shm_txq_client_enqueue(struct shm_txq_client *q, const struct iovec *iov,
+			   int iovcnt, size_t len)
+{
+	struct shm_buffer bufs[SHM_MAX_PACKET_BUFFERS];
+	size_t idx = 0, off = 0, left = len;
+	uint32_t n, first, prev = 0;
+	uint8_t *slot;
+	uint64_t id;
+
+	n = len ? (uint32_t)((len + q->buf_size - 1) / q->buf_size) : 1;
+	if (n > SHM_MAX_PACKET_BUFFERS)
+		return -EMSGSIZE;
+	if (n > q->nfree)
+		return -EAGAIN;
+	slot = shm_pipe_tx_push(&q->desc, shm_tx_desc_size(n));
+	if (!slot)
+		return q->desc.damaged ? -EPROTO : -EAGAIN;
+	first = q->free_stack[q->nfree - 1];
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t b = q->free_stack[--q->nfree];
+		size_t take = left < q->buf_size ? left : q->buf_size;
+
+		if (i)
+			q->chain[prev] = b;
+		prev = b;
+		bufs[i].offset = (uint64_t)b * q->buf_size;
+		bufs[i].size = (uint32_t)take;
+		shm_gather(q->data + bufs[i].offset, iov, iovcnt, &idx, &off,
+			   take);
+		left -= take;
+	}
+	id = (uint64_t)q->seq << 32 | first;
+	if (++q->seq == 0)
+		q->seq = 1;
+	q->pkt_id[first] = id;
+	q->pkt_nbufs[first] = n;
+	shm_tx_desc_encode(slot, id, (uint32_t)len, bufs, n);
+	return 0;
+}
+
+void shm_txq_client_flush(struct shm_txq_client *q)
+{
+	shm_pipe_tx_flush(&q->desc);
+}
+
+int shm_txq_server_init(struct shm_txq_server *q, struct shm_queue_mem *m)
+{
+	int err;
+
+	memset(q, 0, sizeof(*q));
+	err = shm_pipe_rx_init(&q->desc, m->tx_pipe, m->tx_pipe_len);
+	if (!err)
+		err = shm_pipe_tx_init(&q->comp, m->rx_pipe, m->rx_pipe_len);
+	q->data = m->data;
+	q->data_len = m->data_len;
+	return err;
+}
+
+bool shm_txq_server_pending(const struct shm_txq_server *q)
+{
+	return shm_pipe_rx_pending(&q->desc);
+}
+
+int shm_txq_server_next(struct shm_txq_server *q, struct shm_packet *pkt,
+			size_t mtu, struct sharedmem_stats *st)
+{
+	struct shm_tx_packet *d = &q->pkt;
+	const uint8_t *slot;
+	uint32_t size;
+	uint8_t *comp;
+	int r, err, has_id;
+
+	for (;;) {
+		size_t left;
+
+		r = shm_pipe_rx_pull(&q->desc, &slot, &size);
+		if (r <= 0)
+			break;
+		err = shm_tx_desc_decode(slot, size, q->data_len, d, &has_id);
+		if (!has_id) {
+			st->drops_bad_descriptor++;
+			continue;
+		}
+		/* The completion goes out with the next flush, after the
+		 * reader is done with the client's buffers.
+		 */
+		comp = shm_pipe_tx_push(&q->comp, SHM_TX_COMPLETION);
+		if (!comp) {
+			shm_pipe_rx_unpull(&q->desc);
+			return q->comp.damaged ? -EPROTO : -EAGAIN;
+		}
+		shm_tx_completion_encode(comp, d->id);
+		if (err) {
+			st->drops_bad_descriptor++;
+			continue;
+		}
+		if (d->total > mtu) {
+			st->drops_too_big++;
+			continue;
+		}
+		pkt->len = d->total;
+		pkt->n = 0;
+		left = d->total;
+		for (uint32_t i = 0; i < d->n && left; i++) {
+			size_t take = d->buf[i].size < left ? d->buf[i].size :
+				      left;
+
+			if (!take)
+				continue;
+			pkt->iov[pkt->n].iov_base = q->data + d->buf[i].offset;
+			pkt->iov[pkt->n++].iov_len = take;
+			left -= take;
+		}
+		return 1;
+	}
+	if (r < 0) {
+		st->drops_ring_damaged++;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+void shm_txq_server_flush(struct shm_txq_server *q)
+{
+	shm_pipe_rx_flush(&q->desc);
+	shm_pipe_tx_flush(&q->comp);
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * sharedmem endpoint tests through the public API: queue pair layout,
+ * packets both ways, batches, notification suppression, full queues,
+ * fd passing, waking, shutdown and peer exit. They run on memfd queues
+ * natively and on /dev/flipcall windows in the VM (sharedmem_util.h).
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "sharedmem_util.h"
+#include "kselftest_harness.h"
+
+#define SKIP_UNLESS_BACKING() do { \
+	if (shm_test_on_device() && !shm_test_device_present()) \
+		SKIP(return, "no " FLIPCALL_DEVICE_PATH); \
+} while (0)
+
+static void fill_pattern(uint8_t *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed * 31 + i * 7);
+}
+
+static int fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+TEST(pair_layout_like_gvisor)
+{
+	struct sharedmem_queue_config tx, rx;
+	uint8_t hdr[8], want[8] = { 0, 0, 0, 0, 0, 0, 0, 0x80 };
+	struct stat st;
+
+	ASSERT_EQ(0, sharedmem_queue_pair_create(NULL, &tx, &rx));
+	ASSERT_EQ(0, fstat(tx.data_fd, &st));
+	EXPECT_EQ(1 << 20, st.st_size);
+	ASSERT_EQ(0, fstat(tx.tx_pipe_fd, &st));
+	EXPECT_EQ(64 << 10, st.st_size);
+	ASSERT_EQ(0, fstat(rx.rx_pipe_fd, &st));
+	EXPECT_EQ(64 << 10, st.st_size);
+	ASSERT_EQ(0, fstat(rx.shared_data_fd, &st));
+	EXPECT_EQ(4096, st.st_size);
+	ASSERT_EQ(8, pread(rx.tx_pipe_fd, hdr, 8, 0));
+	EXPECT_EQ(0, memcmp(hdr, want, 8));
+	ASSERT_EQ(8, pread(tx.rx_pipe_fd, hdr, 8, 0));
+	EXPECT_EQ(0, memcmp(hdr, want, 8));
+	/* Shrinking would SIGBUS the peer: sealed. */
+	EXPECT_TRUE(fcntl(tx.data_fd, F_GET_SEALS) & F_SEAL_SHRINK);
+	EXPECT_EQ(-1, ftruncate(tx.data_fd, 4096));
+	EXPECT_NE(0, fcntl(tx.event_fd, F_GETFL) & O_NONBLOCK);
+	EXPECT_EQ(0, sharedmem_queue_config_is_device(&tx));
+	sharedmem_queue_config_close(&tx);
+	sharedmem_queue_config_close(&rx);
+	EXPECT_EQ(-1, tx.data_fd);
+}
+
+TEST(options_checked_and_fds_taken_on_failure)
+{
+	struct sharedmem_pair_options po = { .size = sizeof(po) };
+	struct sharedmem_endpoint_options eo = { .size = sizeof(eo) };
+	struct sharedmem_queue_config tx, rx;
+	struct sharedmem_endpoint *ep = NULL;
+	int data_fd;
+
+	po.pipe_len = 100;	/* not a multiple of 8 */
+	EXPECT_EQ(-EINVAL, sharedmem_queue_pair_create(&po, &tx, &rx));
+	po.pipe_len = 0;
+	po.flags = 1;
+	EXPECT_EQ(-EINVAL, sharedmem_queue_pair_create(&po, &tx, &rx));
+	po.flags = 0;
+	ASSERT_EQ(0, sharedmem_queue_pair_create(&po, &tx, &rx));
+	data_fd = tx.data_fd;
+	eo.flags = 4;
+	eo.peer_fd = -1;
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_create(SHAREDMEM_CLIENT, &tx, &rx,
+						     &eo, &ep));
+	EXPECT_EQ(NULL, ep);
+	EXPECT_FALSE(fd_is_open(data_fd));
+	EXPECT_FALSE(fd_is_open(rx.event_fd));
+}
+
+FIXTURE(eps) {
+	struct shm_test_eps e;
+};
+
+FIXTURE_SETUP(eps)
+{
+	SKIP_UNLESS_BACKING();
+	ASSERT_EQ(0, shm_test_endpoints(&self->e, NULL, NULL));
+}
+
+FIXTURE_TEARDOWN(eps)
+{
+	shm_test_endpoints_close(&self->e);
+}
+
+TEST_F(eps, packets_both_ways_intact)
+{
+	static uint8_t a[1500], b[3000], got[4096];
+	struct iovec iov[2] = {
+		{ .iov_base = a, .iov_len = 700 },
+		{ .iov_base = a + 700, .iov_len = 800 },
+	};
+	struct sharedmem_stats st;
+
+	fill_pattern(a, sizeof(a), 1);
+	fill_pattern(b, sizeof(b), 2);
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.server, got,
+						   sizeof(got)));
+	ASSERT_EQ(0, sharedmem_endpoint_send(self->e.client, iov, 2));
+	ASSERT_EQ(0, shm_send_buf(self->e.client, a, 64));
+	ASSERT_EQ(1500, sharedmem_endpoint_recv(self->e.server, got,
+						sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, a, 1500));
+	ASSERT_EQ(64, sharedmem_endpoint_recv(self->e.server, got,
+					      sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, a, 64));
+	/* 3000 bytes span two of the client's 2048-byte buffers. */
+	ASSERT_EQ(0, shm_send_buf(self->e.server, b, sizeof(b)));
+	ASSERT_EQ(0, shm_send_buf(self->e.server, b, 0));
+	ASSERT_EQ(3000, sharedmem_endpoint_recv(self->e.client, got,
+						sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, b, 3000));
+	EXPECT_EQ(0, sharedmem_endpoint_recv(self->e.client, got, sizeof(got)));
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.client, got,
+						   sizeof(got)));
+	st = shm_stats(self->e.client);
+	EXPECT_EQ(2, st.tx_packets);
+	EXPECT_EQ(1564, st.tx_bytes);
+	EXPECT_EQ(2, st.rx_packets);
+	EXPECT_EQ(0, st.drops_bad_descriptor + st.drops_bad_completion +
+		  st.drops_ring_damaged);
+}
+
+TEST_F(eps, too_big_for_buffer_or_mtu)
+{
+	static uint8_t a[SHAREDMEM_MAX_PACKET + 1], got[100];
+
+	ASSERT_EQ(0, shm_send_buf(self->e.client, a, 200));
+	EXPECT_EQ(-EMSGSIZE, sharedmem_endpoint_recv(self->e.server, got,
+						     sizeof(got)));
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.server, got,
+						   sizeof(got)));
+	EXPECT_EQ(1, shm_stats(self->e.server).drops_too_big);
+	EXPECT_EQ(-EMSGSIZE, shm_send_buf(self->e.client, a, sizeof(a)));
+	EXPECT_EQ(-EMSGSIZE, shm_send_buf(self->e.server, a, sizeof(a)));
+}
+
+struct counter {
+	int packets;
+	size_t bytes;
+	int stop_after;
+};
+
+static int count_packet(const struct iovec *iov, int iovcnt, size_t len,
+			void *arg)
+{
+	struct counter *c = arg;
+	size_t sum = 0;
+
+	for (int i = 0; i < iovcnt; i++)
+		sum += iov[i].iov_len;
+	if (sum != len)
+		return -1;
+	c->packets++;
+	c->bytes += len;
+	return c->stop_after && c->packets == c->stop_after;
+}
+
+TEST_F(eps, batch_rings_once)
+{
+	static uint8_t a[100];
+	struct iovec iov = { .iov_base = a, .iov_len = sizeof(a) };
+	const struct iovec *pkts[32];
+	int cnts[32];
+	struct counter c = { 0 };
+
+	for (int i = 0; i < 32; i++) {
+		pkts[i] = &iov;
+		cnts[i] = 1;
+	}
+	ASSERT_EQ(32, sharedmem_endpoint_send_batch(self->e.client, pkts, cnts,
+						    32));
+	EXPECT_EQ(1, shm_stats(self->e.client).notifications);
+	c.stop_after = 10;
+	EXPECT_EQ(10, sharedmem_endpoint_recv_batch(self->e.server,
+						    count_packet, &c, 64));
+	c.stop_after = 0;
+	EXPECT_EQ(22, sharedmem_endpoint_recv_batch(self->e.server,
+						    count_packet, &c, 64));
+	EXPECT_EQ(32, c.packets);
+	EXPECT_EQ(3200, c.bytes);
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv_batch(self->e.server,
+							 count_packet, &c, 64));
+}
+
+static int readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+TEST_F(eps, notifications_suppressed_while_busy)
+{
+	uint8_t a[64] = { 0 }, got[64];
+	int fd = sharedmem_endpoint_rx_fd(self->e.server);
+
+	ASSERT_GE(fd, 0);
+	/* Idle: the server's recv switched notifications on. */
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.server, got, 64));
+	EXPECT_FALSE(readable(fd));
+	ASSERT_EQ(0, shm_send_buf(self->e.client, a, 64));
+	EXPECT_EQ(1, shm_stats(self->e.client).notifications);
+	EXPECT_TRUE(readable(fd));
+	/* Busy: having found work, the server switched them off. */
+	EXPECT_EQ(64, sharedmem_endpoint_recv(self->e.server, got, 64));
+	ASSERT_EQ(0, shm_send_buf(self->e.client, a, 64));
+	ASSERT_EQ(0, shm_send_buf(self->e.client, a, 64));
+	EXPECT_EQ(1, shm_stats(self->e.client).notifications);
+	EXPECT_EQ(64, sharedmem_endpoint_recv(self->e.server, got, 64));
+	EXPECT_EQ(64, sharedmem_endpoint_recv(self->e.server, got, 64));
+	/* Idle again: on, and the stale ring was drained. */
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.server, got, 64));
+	EXPECT_FALSE(readable(fd));
+	EXPECT_EQ(0, sharedmem_endpoint_arm(self->e.server));
+	ASSERT_EQ(0, shm_send_buf(self->e.client, a, 64));
+	EXPECT_EQ(2, shm_stats(self->e.client).notifications);
+	EXPECT_EQ(1, sharedmem_endpoint_arm(self->e.server));
+	EXPECT_EQ(1, sharedmem_endpoint_wait(self->e.server, 0));
+}
+
+TEST_F(eps, full_queues_refuse_then_recover)
+{
+	static uint8_t a[2048], got[2048];
+	int sent = 0, r;
+
+	/* 1 MiB of 2048-byte buffers: 512 packets in flight at most. */
+	while ((r = shm_send_buf(self->e.client, a, sizeof(a))) == 0)
+		sent++;
+	EXPECT_EQ(-EAGAIN, r);
+	EXPECT_EQ(512, sent);
+	EXPECT_EQ(1, shm_stats(self->e.client).tx_full);
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(2048, sharedmem_endpoint_recv(self->e.server, got,
+							sizeof(got)));
+	/* The completions came back: 100 more fit. */
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(0, shm_send_buf(self->e.client, a, sizeof(a)));
+	EXPECT_EQ(-EAGAIN, shm_send_buf(self->e.client, a, sizeof(a)));
+
+	/* The server can send only into buffers the client posted. */
+	sent = 0;
+	while ((r = shm_send_buf(self->e.server, a, 1000)) == 0)
+		sent++;
+	EXPECT_EQ(-EAGAIN, r);
+	EXPECT_EQ(512, sent);
+	EXPECT_EQ(1, shm_stats(self->e.server).drops_no_buffers);
+	for (int i = 0; i < 512; i++)
+		ASSERT_EQ(1000, sharedmem_endpoint_recv(self->e.client, got,
+							sizeof(got)));
+	EXPECT_EQ(0, shm_send_buf(self->e.server, a, 1000));
+}
+
+TEST_F(eps, wait_times_out_then_wakes_for_another_process)
+{
+	uint8_t a[64] = { 7 }, got[64];
+	pid_t pid;
+	int status;
+
+	EXPECT_EQ(0, sharedmem_endpoint_wait(self->e.server, 10));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		usleep(100 * 1000);
+		_exit(shm_send_buf(self->e.client, a, 64) ? 1 : 0);
+	}
+	EXPECT_EQ(1, sharedmem_endpoint_wait(self->e.server, 5000));
+	EXPECT_EQ(64, sharedmem_endpoint_recv(self->e.server, got, 64));
+	EXPECT_EQ(7, got[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+}
+
+static void *wait_thread(void *arg)
+{
+	return (void *)(intptr_t)sharedmem_endpoint_wait(arg, 10000);
+}
+
+TEST_F(eps, shutdown_wakes_a_waiter)
+{
+	uint8_t a[8] = { 0 };
+	pthread_t t;
+	void *ret;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, self->e.client));
+	usleep(50 * 1000);
+	EXPECT_EQ(0, sharedmem_endpoint_shutdown(self->e.client));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	EXPECT_EQ(-ESHUTDOWN, (intptr_t)ret);
+	EXPECT_EQ(-ESHUTDOWN, shm_send_buf(self->e.client, a, 8));
+	EXPECT_EQ(-ESHUTDOWN, sharedmem_endpoint_recv(self->e.client, a, 8));
+}
+
+TEST(configs_travel_over_a_unix_socket)
+{
+	struct sharedmem_side_configs c, s;
+	struct sharedmem_queue_config got_tx, got_rx;
+	struct sharedmem_endpoint *client, *server;
+	uint8_t a[64] = { 9 }, b[64];
+	int sv[2], one;
+	char byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+
+	SKIP_UNLESS_BACKING();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, shm_test_pair(NULL, &c, &s));
+	ASSERT_EQ(0, sharedmem_queue_config_send(sv[0], &s.tx));
+	ASSERT_EQ(0, sharedmem_queue_config_send(sv[0], &s.rx));
+	sharedmem_queue_config_close(&s.tx);
+	sharedmem_queue_config_close(&s.rx);
+	ASSERT_EQ(0, sharedmem_queue_config_recv(sv[1], &got_tx));
+	ASSERT_EQ(0, sharedmem_queue_config_recv(sv[1], &got_rx));
+	EXPECT_EQ(shm_test_on_device(),
+		  sharedmem_queue_config_is_device(&got_tx));
+	ASSERT_EQ(0, sharedmem_endpoint_create(SHAREDMEM_SERVER, &got_tx,
+					       &got_rx, NULL, &server));
+	ASSERT_EQ(0, sharedmem_endpoint_create(SHAREDMEM_CLIENT, &c.tx, &c.rx,
+					       NULL, &client));
+	ASSERT_EQ(0, shm_send_buf(client, a, 64));
+	EXPECT_EQ(64, sharedmem_endpoint_recv(server, b, 64));
+	EXPECT_EQ(9, b[0]);
+
+	/* One fd where five belong: refused, and nothing leaks. */
+	one = dup(0);
+	memset(&ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &one, sizeof(int));
+	ASSERT_EQ(1, sendmsg(sv[0], &msg, 0));
+	close(one);
+	EXPECT_EQ(-EPROTO, sharedmem_queue_config_recv(sv[1], &got_tx));
+	EXPECT_FALSE(fd_is_open(one));
+	close(sv[0]);
+	EXPECT_EQ(-ECONNRESET, sharedmem_queue_config_recv(sv[1], &got_tx));
+	close(sv[1]);
+	sharedmem_endpoint_destroy(client);
+	sharedmem_endpoint_destroy(server);
+}
+
+/*
+ * The client lives in a child that exits: on the device the kernel tells
+ * the server at once; on memfds only gVisor's optional PeerFD can.
+ */
+TEST(peer_exit_is_seen)
+{
+	struct sharedmem_endpoint_options eo = { .size = sizeof(eo) };
+	struct sharedmem_side_configs c, s;
+	struct sharedmem_endpoint *server;
+	uint8_t a[64] = { 3 }, got[64];
+	int sv[2], status, r = 0;
+	struct pollfd p;
+	pid_t pid;
+
+	SKIP_UNLESS_BACKING();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, shm_test_pair(NULL, &c, &s));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct sharedmem_endpoint *client;
+
+		close(sv[0]);
+		sharedmem_queue_config_close(&s.tx);
+		sharedmem_queue_config_close(&s.rx);
+		if (sharedmem_endpoint_create(SHAREDMEM_CLIENT, &c.tx, &c.rx,
+					      NULL, &client))
+			_exit(1);
+		shm_send_buf(client, a, 64);
+		usleep(100 * 1000);
+		/* No destroy: the exit itself must be enough. */
+		_exit(0);
+	}
+	close(sv[1]);
+	sharedmem_queue_config_close(&c.tx);
+	sharedmem_queue_config_close(&c.rx);
+	eo.peer_fd = shm_test_on_device() ? -1 : sv[0];
+	ASSERT_EQ(0, sharedmem_endpoint_create(SHAREDMEM_SERVER, &s.tx, &s.rx,
+					       &eo, &server));
+	EXPECT_EQ(1, sharedmem_endpoint_wait(server, 5000));
+	/* The packet sent before the exit is not lost. */
+	EXPECT_EQ(64, sharedmem_endpoint_recv(server, got, 64));
+	EXPECT_EQ(-ECONNRESET, sharedmem_endpoint_wait(server, 5000));
+	p.fd = sharedmem_endpoint_rx_fd(server);
+	p.events = POLLIN;
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_EQ(-ECONNRESET, sharedmem_endpoint_recv(server, got, 64));
+	/* Sends fill the buffers the client had posted, then say why not. */
+	for (int i = 0; i < 600 && r == 0; i++)
+		r = shm_send_buf(server, a, 64);
+	EXPECT_EQ(-ECONNRESET, r);
+	EXPECT_EQ(1, sharedmem_endpoint_peer_gone(server));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	sharedmem_endpoint_destroy(server);
+	if (!shm_test_on_device())
+		close(sv[0]);
+}
+
+TEST_HARNESS_MAIN
