@@ -8,12 +8,6 @@ FNIC_SRCS   := $(wildcard tools/flipcall-nic/*.c)
 FNIC_HDRS   := $(wildcard tools/flipcall-nic/*.h)
 FNIC_CFLAGS  = $(CFLAGS) $(WARN) -Wno-unused-parameter $(CPPFLAGS_COMMON) \
 	       $(LIB_PKG_CFLAGS)
-# Until the sharedmem library is in the tree the tool has only socketpair.
-ifneq ($(wildcard lib/include/flipcall/sharedmem.h),)
-FNIC_CFLAGS += -DNIC_HAVE_SHAREDMEM
-else
-FNIC_SRCS   := $(filter-out %/transport_sharedmem.c,$(FNIC_SRCS))
-endif
 
 $(FNIC_BIN): $(FNIC_SRCS) $(FNIC_HDRS) $(LIB_A)
 	@mkdir -p $(@D)

@@ -25,8 +25,6 @@ ok() { # STATUS NAME [DIAGNOSTIC]
 	fi
 }
 
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
-
 show_logs() {
 	for f in "$NIC_DIR"/server.log "$NIC_DIR"/client.log; do
 		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"
@@ -184,25 +182,9 @@ ok $(($? != 2)) usage/mtu_above_limit_rejected
 
 nic_netns_up || { ok 1 netns_up; exit 1; }
 for t in sharedmem socketpair; do
-	if ! "$NIC_BIN" --help | grep -Eq "^transports.*: (.* )?$t( |\$)"; then
-		for c in bridges_up ping_a_to_b_100_no_loss ping_b_to_a_100_no_loss \
-			 tcp_256mib_same_sha256 sigusr1_prints_stats \
-			 sigterm_exits_0_with_json_stats \
-			 peer_reports_terminated_server_gone \
-			 mtu_9000_unfragmented_ping killed_peer_seen_gone \
-			 no_process_or_memfd_left; do
-			skip "$t/$c" "flipcall-nic built without $t"
-		done
-		continue
-	fi
 	traffic_tests $t
 	peer_death_tests $t
 done
-if "$NIC_BIN" --help | grep -Eq "^transports.*: (.* )?sharedmem( |\$)"; then
-	mismatch_test socketpair sharedmem
-	mismatch_test sharedmem socketpair
-else
-	skip mismatch/sharedmem_client_of_socketpair_server_fails "no sharedmem"
-	skip mismatch/socketpair_client_of_sharedmem_server_fails "no sharedmem"
-fi
+mismatch_test socketpair sharedmem
+mismatch_test sharedmem socketpair
 exit $failed

@@ -4,9 +4,7 @@
 #include "transport.h"
 
 static const struct nic_transport_ops *const transports[] = {
-#ifdef NIC_HAVE_SHAREDMEM
 	&nic_transport_sharedmem,
-#endif
 	&nic_transport_socketpair,
 };
 
@@ -26,9 +24,5 @@ const struct nic_transport_ops *nic_transport_find(const char *name)
 
 const char *nic_transport_names(void)
 {
-#ifdef NIC_HAVE_SHAREDMEM
 	return "sharedmem socketpair";
-#else
-	return "socketpair";
-#endif
 }
