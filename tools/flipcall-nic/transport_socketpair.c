@@ -35,20 +35,29 @@ static size_t sp_frame_limit(void)
 	return SP_FRAME_LIMIT;
 }
 
-/* Pass one end over the control socket; the caller keeps its own fds. */
-static int sp_pass_fd(int ctrl_fd, int fd)
+/* An fdchannel on a dup of the control socket, which stays the caller's. */
+static int control_channel(int ctrl_fd, struct fdchannel **ch)
 {
-	struct fdchannel *ch;
 	int dup_fd, err;
 
 	dup_fd = fcntl(ctrl_fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)
 		return -errno;
-	err = fdchannel_init(&ch, dup_fd);
-	if (err) {
+	err = fdchannel_init(ch, dup_fd);
+	if (err)
 		close(dup_fd);
+	return err;
+}
+
+/* Pass one end over the control socket; the caller keeps its own fds. */
+static int sp_pass_fd(int ctrl_fd, int fd)
+{
+	struct fdchannel *ch;
+	int err;
+
+	err = control_channel(ctrl_fd, &ch);
+	if (err)
 		return err;
-	}
 	err = fdchannel_send(ch, fd);
 	fdchannel_destroy(ch);
 	return err;
@@ -58,16 +67,11 @@ static int sp_take_fd(int ctrl_fd)
 {
 	struct fdchannel *ch;
 	struct stat st;
-	int dup_fd, fd;
+	int fd;
 
-	dup_fd = fcntl(ctrl_fd, F_DUPFD_CLOEXEC, 0);
-	if (dup_fd < 0)
-		return -errno;
-	fd = fdchannel_init(&ch, dup_fd);
-	if (fd) {
-		close(dup_fd);
+	fd = control_channel(ctrl_fd, &ch);
+	if (fd)
 		return fd;
-	}
 	fd = fdchannel_recv(ch);
 	fdchannel_destroy(ch);
 	if (fd < 0)
