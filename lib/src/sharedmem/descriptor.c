@@ -25,8 +25,6 @@ void shm_tx_desc_encode(uint8_t *slot, uint64_t id, uint32_t total,
 int shm_tx_desc_decode(const uint8_t *slot, uint32_t size, uint64_t data_len,
 		       struct shm_tx_packet *pkt, int *has_id)
 {
-	uint8_t copy[SHM_TX_DESC_HEADER +
-		     SHM_TX_DESC_BUFFER * SHM_MAX_PACKET_BUFFERS];
 	uint64_t sum = 0;
 	uint32_t n;
 
@@ -41,18 +39,14 @@ int shm_tx_desc_decode(const uint8_t *slot, uint32_t size, uint64_t data_len,
 	n = (size - SHM_TX_DESC_HEADER) / SHM_TX_DESC_BUFFER;
 	if (n > SHM_MAX_PACKET_BUFFERS)
 		return SHM_DESC_TOO_MANY;
-	memcpy(copy, slot, shm_tx_desc_size(n));
-	pkt->id = shm_get_le64(copy);
-	pkt->total = shm_get_le32(copy + 8);
+	pkt->total = shm_get_le32(slot + 8);
 	pkt->n = n;
 	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *b = copy + SHM_TX_DESC_HEADER +
+		const uint8_t *b = slot + SHM_TX_DESC_HEADER +
 				   SHM_TX_DESC_BUFFER * i;
 
 		pkt->buf[i].offset = shm_get_le64(b);
 		pkt->buf[i].size = shm_get_le32(b + 8);
-		pkt->buf[i].user_data = 0;
-		pkt->buf[i].id = 0;
 		if (!in_file(pkt->buf[i].offset, pkt->buf[i].size, data_len))
 			return SHM_DESC_OUT_OF_BOUNDS;
 		sum += pkt->buf[i].size;
@@ -88,15 +82,12 @@ void shm_rx_posted_encode(uint8_t *slot, const struct shm_buffer *b)
 int shm_rx_posted_decode(const uint8_t *slot, uint32_t size,
 			 uint64_t data_len, struct shm_buffer *b)
 {
-	uint8_t copy[SHM_RX_POSTED];
-
 	if (size < SHM_RX_POSTED)
 		return SHM_DESC_MALFORMED;
-	memcpy(copy, slot, sizeof(copy));
-	b->offset = shm_get_le64(copy);
-	b->size = shm_get_le32(copy + 8);
-	b->user_data = shm_get_le64(copy + 16);
-	b->id = shm_get_le64(copy + 24);
+	b->offset = shm_get_le64(slot);
+	b->size = shm_get_le32(slot + 8);
+	b->user_data = shm_get_le64(slot + 16);
+	b->id = shm_get_le64(slot + 24);
 	if (!in_file(b->offset, b->size, data_len))
 		return SHM_DESC_OUT_OF_BOUNDS;
 	return 0;
@@ -120,8 +111,6 @@ void shm_rx_completion_encode(uint8_t *slot, uint32_t total,
 int shm_rx_completion_decode(const uint8_t *slot, uint32_t size,
 			     struct shm_rx_packet *pkt)
 {
-	uint8_t copy[SHM_RX_COMP_HEADER +
-		     SHM_RX_COMP_BUFFER * SHM_MAX_PACKET_BUFFERS];
 	uint64_t sum = 0;
 	uint32_t n;
 
@@ -130,11 +119,10 @@ int shm_rx_completion_decode(const uint8_t *slot, uint32_t size,
 	n = (size - SHM_RX_COMP_HEADER) / SHM_RX_COMP_BUFFER;
 	if (n > SHM_MAX_PACKET_BUFFERS)
 		return SHM_DESC_TOO_MANY;
-	memcpy(copy, slot, shm_rx_completion_size(n));
-	pkt->total = shm_get_le32(copy);
+	pkt->total = shm_get_le32(slot);
 	pkt->n = n;
 	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *b = copy + SHM_RX_COMP_HEADER +
+		const uint8_t *b = slot + SHM_RX_COMP_HEADER +
 				   SHM_RX_COMP_BUFFER * i;
 
 		pkt->buf[i].offset = shm_get_le64(b);

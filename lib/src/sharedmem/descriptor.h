@@ -9,13 +9,14 @@
  *   RX completion  total u32 | reserved u32 | n x (offset u64, size u32,
  *                                                 user_data u64, id u64)
  *
- * Decoders take a private copy of the slot (the peer may rewrite it while
- * we read) and check every size and offset against the data file before
- * anyone touches the memory they point at.
+ * Decoders read each field of the slot exactly once into private memory
+ * (the peer may rewrite the slot while we read) and check every size and
+ * offset against the data file before anyone touches what they point at.
  */
 #ifndef FLIPCALL_SHAREDMEM_DESCRIPTOR_H
 #define FLIPCALL_SHAREDMEM_DESCRIPTOR_H
 
+#include <endian.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -59,34 +60,35 @@ struct shm_rx_packet {
 	struct shm_buffer buf[SHM_MAX_PACKET_BUFFERS];
 };
 
+/* Little-endian fields at any alignment (the TX descriptor packs 12-byte
+ * buffers, so its u64 offsets are unaligned).
+ */
 static inline void shm_put_le32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 static inline void shm_put_le64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 static inline uint32_t shm_get_le32(const uint8_t *p)
 {
-	uint32_t v = 0;
+	uint32_t v;
 
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 static inline uint64_t shm_get_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 /* Outcomes of decoding, beside 0 (valid). */

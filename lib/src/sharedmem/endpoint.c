@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/flipcall.h>
@@ -18,6 +19,9 @@
 #include "export.h"
 #include "sharedmem/endpoint.h"
 #include "sharedmem/endpoint_internal.h"
+
+/* How long wait() watches the ring before it sleeps. */
+#define SHM_WAIT_SPIN_NS	20000
 
 struct endpoint_opts {
 	uint32_t mtu;
@@ -256,6 +260,41 @@ FLIPCALL_EXPORT int sharedmem_endpoint_rx_fd(struct sharedmem_endpoint *ep)
 	return ep ? ep->epoll_fd : -EINVAL;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Before switching notifications on, look at the ring for a few
+ * microseconds: a busy peer then never pays for a doorbell, nor we for a
+ * sleep. Not on a single CPU, where the peer cannot run meanwhile.
+ */
+static bool endpoint_spin(const struct sharedmem_endpoint *ep)
+{
+	static long cpus;
+	int64_t end;
+
+	if (!cpus)
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 2)
+		return false;
+	end = now_ns() + SHM_WAIT_SPIN_NS;
+	do {
+		for (int i = 0; i < 64; i++) {
+			if (shm_endpoint_pending(ep))
+				return true;
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		}
+	} while (!shm_endpoint_shut(ep) && now_ns() < end);
+	return false;
+}
+
 FLIPCALL_EXPORT int sharedmem_endpoint_wait(struct sharedmem_endpoint *ep,
 					    int timeout_ms)
 {
@@ -266,11 +305,13 @@ FLIPCALL_EXPORT int sharedmem_endpoint_wait(struct sharedmem_endpoint *ep,
 		return -EINVAL;
 	pfd.fd = ep->epoll_fd;
 	pfd.events = POLLIN;
-	for (;;) {
+	for (bool spun = false;; spun = true) {
 		if (shm_endpoint_shut(ep))
 			return -ESHUTDOWN;
 		if (ep->broken)
 			return -EPROTO;
+		if (!spun && timeout_ms != 0 && endpoint_spin(ep))
+			return 1;
 		if (shm_endpoint_pending(ep) || shm_endpoint_arm(ep))
 			return 1;
 		if (sharedmem_endpoint_peer_gone(ep))

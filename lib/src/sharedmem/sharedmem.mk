@@ -58,3 +58,46 @@ sharedmem-test-sanitize: $(SHM_SAN_BINS)
 ALL_TARGETS   += sharedmem-tests
 NATIVE_CHECKS += sharedmem-test sharedmem-test-sanitize
 VM_TEST_BINS  += $(SHM_VM_BINS)
+
+# The ring fuzzer: clang's libFuzzer with ASan+UBSan over the queue and
+# pipe sources, bounded to SHM_FUZZ_SECONDS; new corpus entries stay in
+# build/.
+SHM_FUZZ         := $(BUILD)/lib/fuzz/sharedmem_ring_fuzz
+SHM_FUZZ_SECONDS ?= 60
+SHM_FUZZ_SRCS    := lib/fuzz/sharedmem_ring_fuzz.c \
+		    $(addprefix lib/src/sharedmem/,pipe_tx.c pipe_rx.c \
+		      descriptor.c queue_tx.c queue_rx.c)
+
+$(SHM_FUZZ): $(SHM_FUZZ_SRCS) $(wildcard lib/src/sharedmem/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_COMMON) \
+		-I$(SRCDIR)/lib/src -o $@ $(SHM_FUZZ_SRCS)
+
+.PHONY: sharedmem-fuzz
+sharedmem-fuzz:
+	@mkdir -p $(RESULTS) $(BUILD)/lib/fuzz/corpus-sharedmem
+	@if $(MAKE) --no-print-directory $(SHM_FUZZ) >$(RESULTS)/$@.log 2>&1 && \
+	    $(SHM_FUZZ) -max_total_time=$(SHM_FUZZ_SECONDS) -max_len=6000 \
+		$(BUILD)/lib/fuzz/corpus-sharedmem lib/fuzz/corpus/sharedmem_ring \
+		>>$(RESULTS)/$@.log 2>&1; then \
+		echo "PASS sharedmem/fuzz.rings" >$(RESULTS)/$@.results; \
+	else \
+		echo "FAIL sharedmem/fuzz.rings" >$(RESULTS)/$@.results; \
+	fi; tail -3 $(RESULTS)/$@.log
+NATIVE_CHECKS += sharedmem-fuzz
+
+# The packet-rate benchmark (make bench): table, ratios, and JSON in
+# $(RESULTS)/sharedmem-bench.json. SHM_BENCH_ARGS passes options through.
+SHM_BENCH      := $(BUILD)/lib/tests/sharedmem_bench
+SHM_BENCH_ARGS ?=
+$(SHM_BENCH): lib/tests/sharedmem_bench.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -o $@ $< $(LIB_A) \
+		$(LIB_LDLIBS)
+
+.PHONY: sharedmem-bench
+sharedmem-bench: $(SHM_BENCH)
+	@mkdir -p $(RESULTS)
+	$(SHM_BENCH) -j $(RESULTS)/sharedmem-bench.json $(SHM_BENCH_ARGS)
+ALL_TARGETS   += $(SHM_BENCH)
+BENCH_TARGETS += sharedmem-bench
