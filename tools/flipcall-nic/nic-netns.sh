@@ -61,6 +61,11 @@ nic_bridges_up() {
 		>"$NIC_DIR/client.out" 2>"$NIC_DIR/client.log" &
 	NIC_CLIENT_PID=$!
 	NIC_PIDS="$NIC_PIDS $NIC_SERVER_PID $NIC_CLIENT_PID"
+	nic_links_up
+}
+
+# Both TAP devices configured once the bridges have made them.
+nic_links_up() {
 	nic_wait_link "$NIC_NS_A" $NIC_TAP && nic_wait_link "$NIC_NS_B" $NIC_TAP &&
 	nic_addr_up "$NIC_NS_A" $NIC_TAP $NIC_ADDR_A &&
 	nic_addr_up "$NIC_NS_B" $NIC_TAP $NIC_ADDR_B &&

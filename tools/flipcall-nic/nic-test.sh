@@ -166,6 +166,39 @@ mismatch_test() { # SERVER_TRANSPORT CLIENT_TRANSPORT
 	NIC_PIDS=
 }
 
+# --fd: a supervisor (here python) makes the control socketpair and starts
+# both bridges with one end each.
+fd_test() {
+	python3 - "$NIC_BIN" "$NIC_NS_A" "$NIC_NS_B" $NIC_TAP "$NIC_DIR" <<'PY' &
+import socket, subprocess, sys
+nic, ns_a, ns_b, tap, d = sys.argv[1:]
+ends = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+procs = [subprocess.Popen(["ip", "netns", "exec", ns, nic, "--tap", tap, side,
+                           "--fd", str(end.fileno())],
+                          pass_fds=[end.fileno()],
+                          stderr=open(f"{d}/{side[2:]}.log", "w"))
+         for ns, side, end in ((ns_a, "--server", ends[0]),
+                               (ns_b, "--client", ends[1]))]
+for end in ends:
+    end.close()
+open(f"{d}/pids.tmp", "w").write(" ".join(str(p.pid) for p in procs))
+subprocess.run(["mv", f"{d}/pids.tmp", f"{d}/pids"])
+for p in procs:
+    p.wait()
+PY
+	launcher=$!
+	rm -f "$NIC_DIR/pids"
+	i=0
+	until [ -s "$NIC_DIR/pids" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.05; done
+	NIC_PIDS=$(cat "$NIC_DIR/pids" 2>/dev/null)
+	nic_links_up && ping_ok "$NIC_NS_A" $NIC_ADDR_B -c 5 -i 0.05 &&
+		ping_ok "$NIC_NS_B" $NIC_ADDR_A -c 5 -i 0.05
+	ok $? fd/bridges_on_inherited_socketpair_ping
+	nic_bridges_down
+	timeout 10 tail --pid=$launcher -f /dev/null
+	wait $launcher
+}
+
 echo "TAP version 13"
 why=$(nic_unsupported)
 [ -z "$why" ] && ! command -v socat >/dev/null && why="no socat"
@@ -175,7 +208,7 @@ if [ -n "$why" ]; then
 	echo "ok 1 flipcall-nic # SKIP $why"
 	exit 0
 fi
-echo "1..23"
+echo "1..24"
 
 "$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
 ok $(($? != 2)) usage/mtu_above_limit_rejected
@@ -187,4 +220,5 @@ for t in sharedmem socketpair; do
 done
 mismatch_test socketpair sharedmem
 mismatch_test sharedmem socketpair
+fd_test
 exit $failed
