@@ -169,12 +169,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 }
 
 /*
- * No SA_RESTART: a signal during setup interrupts accept/connect waits.
- * From the bridge on the signals stay blocked except inside ppoll, so none
- * is lost between a check and a sleep.
+ * No SA_RESTART: SIGTERM/SIGINT during setup interrupt accept/connect
+ * waits. SIGUSR1 stays blocked until the bridge runs, so a stats request
+ * cannot break the handshake. From the bridge on all three stay blocked
+ * except inside ppoll, so none is lost between a check and a sleep.
  */
 static void install_signals(sigset_t *sleep_mask)
 {
+	sigset_t report_set;
+
 	struct sigaction stop = { .sa_handler = on_stop };
 	struct sigaction report = { .sa_handler = on_report };
 
@@ -185,6 +188,12 @@ static void install_signals(sigset_t *sleep_mask)
 	sigaction(SIGUSR1, &report, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_SETMASK, NULL, sleep_mask);
+	sigdelset(sleep_mask, SIGTERM);
+	sigdelset(sleep_mask, SIGINT);
+	sigdelset(sleep_mask, SIGUSR1);
+	sigemptyset(&report_set);
+	sigaddset(&report_set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &report_set, NULL);
 }
 
 static void block_signals(void)
@@ -253,6 +262,8 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 
 	control_set_timeout(ctrl_fd, HANDSHAKE_S);
 	r = o->ops->create(&params, &cfg.t);
+	if (r && stop_requested)
+		return 0;
 	if (r) {
 		fprintf(stderr, "flipcall-nic: %s setup with the peer: %s\n",
 			o->ops->name, strerror(-r));

@@ -166,6 +166,28 @@ mismatch_test() { # SERVER_TRANSPORT CLIENT_TRANSPORT
 	NIC_PIDS=
 }
 
+# SIGUSR1 while the server waits for its peer must not break the setup: the
+# report comes once the bridge runs.
+setup_signal_test() {
+	rm -f "$NIC_DIR/ctl"
+	ip netns exec "$NIC_NS_A" "$NIC_BIN" --tap $NIC_TAP --server \
+		--socket "$NIC_DIR/ctl" 2>"$NIC_DIR/server.log" &
+	NIC_SERVER_PID=$!
+	NIC_PIDS=$NIC_SERVER_PID
+	i=0
+	until [ -S "$NIC_DIR/ctl" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.05; done
+	kill -USR1 $NIC_SERVER_PID
+	sleep 0.2
+	ip netns exec "$NIC_NS_B" "$NIC_BIN" --tap $NIC_TAP --client \
+		--socket "$NIC_DIR/ctl" 2>"$NIC_DIR/client.log" &
+	NIC_PIDS="$NIC_PIDS $!"
+	nic_wait_forwarding "$NIC_DIR/client.log" &&
+		nic_wait_forwarding "$NIC_DIR/server.log" && sleep 0.2 &&
+		grep -q 'to peer 0 packets' "$NIC_DIR/server.log"
+	ok $? setup/sigusr1_while_waiting_for_peer_is_kept "$(cat "$NIC_DIR/server.log")"
+	nic_bridges_down
+}
+
 # --fd: a supervisor (here python) makes the control socketpair and starts
 # both bridges with one end each.
 fd_test() {
@@ -208,7 +230,7 @@ if [ -n "$why" ]; then
 	echo "ok 1 flipcall-nic # SKIP $why"
 	exit 0
 fi
-echo "1..24"
+echo "1..25"
 
 "$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
 ok $(($? != 2)) usage/mtu_above_limit_rejected
@@ -221,4 +243,5 @@ done
 mismatch_test socketpair sharedmem
 mismatch_test sharedmem socketpair
 fd_test
+setup_signal_test
 exit $failed
