@@ -32,6 +32,8 @@ struct nic_stats {
 	uint64_t from_peer_packets, from_peer_bytes;	/* transport -> TAP */
 	/* Times the peer had no room and a batch had to wait (not a drop). */
 	uint64_t peer_full_waits;
+	/* Doorbells rung for the peer (sharedmem: only while it sleeps). */
+	uint64_t doorbells;
 	struct nic_drops drops;
 };
 

@@ -183,6 +183,7 @@ static void shm_stats(struct nic_transport *t, struct nic_stats *st)
 
 	if (sharedmem_endpoint_stats(t->ep, &s))
 		return;
+	st->doorbells += s.notifications;
 	st->drops.bad_descriptor += s.drops_bad_descriptor;
 	st->drops.bad_completion += s.drops_bad_completion;
 	st->drops.ring_damaged += s.drops_ring_damaged;
