@@ -226,6 +226,12 @@ static int bridge_sleep(struct bridge *b)
 	return 0;
 }
 
+/* -EPIPE from the transport is the peer leaving, not a failure of ours. */
+static int peer_gone_or(int err)
+{
+	return err == -EPIPE ? BRIDGE_PEER_GONE : err;
+}
+
 int bridge_run(struct bridge *b)
 {
 	int r, progress;
@@ -239,11 +245,11 @@ int bridge_run(struct bridge *b)
 		}
 		r = from_peer(b);
 		if (r < 0)
-			return r == -EPIPE ? BRIDGE_PEER_GONE : r;
+			return peer_gone_or(r);
 		progress = r;
 		r = to_peer(b);
 		if (r < 0)
-			return r == -EPIPE ? BRIDGE_PEER_GONE : r;
+			return peer_gone_or(r);
 		progress += r;
 		if (progress) {
 			if (++b->busy_rounds % BUSY_ROUNDS_PER_CHECK == 0 &&
@@ -253,6 +259,6 @@ int bridge_run(struct bridge *b)
 		}
 		r = bridge_sleep(b);
 		if (r)
-			return r;
+			return peer_gone_or(r);
 	}
 }
