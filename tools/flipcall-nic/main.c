@@ -287,6 +287,9 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 	}
 	if (r == BRIDGE_PEER_GONE)
 		fprintf(stderr, "flipcall-nic: %s: peer gone\n", o->tap);
+	else if (r == -EBADFD)
+		fprintf(stderr, "flipcall-nic: %s: the TAP device went away\n",
+			o->tap);
 	else if (r < 0)
 		fprintf(stderr, "flipcall-nic: %s: %s\n", o->tap, strerror(-r));
 	if (o->json_stats)

@@ -166,6 +166,24 @@ mismatch_test() { # SERVER_TRANSPORT CLIENT_TRANSPORT
 	NIC_PIDS=
 }
 
+# Deleting a bridge's interface ends that bridge (1), and its peer sees it go.
+tap_deleted_test() {
+	if nic_bridges_up sharedmem; then
+		server=$NIC_SERVER_PID client=$NIC_CLIENT_PID
+		ip -n "$NIC_NS_A" link del $NIC_TAP
+		nic_wait_exit $server 5
+		server_rc=$NIC_RC
+		nic_wait_exit $client 5
+		[ "$server_rc" = 1 ] && [ "$NIC_RC" = 3 ] &&
+			grep -q 'TAP device went away' "$NIC_DIR/server.log"
+	else
+		false
+	fi
+	ok $? teardown/deleted_tap_ends_its_bridge_and_peer \
+		"server exit ${server_rc:-}, client exit ${NIC_RC:-}"
+	nic_bridges_down
+}
+
 # SIGUSR1 while the server waits for its peer must not break the setup: the
 # report comes once the bridge runs.
 setup_signal_test() {
@@ -230,7 +248,7 @@ if [ -n "$why" ]; then
 	echo "ok 1 flipcall-nic # SKIP $why"
 	exit 0
 fi
-echo "1..25"
+echo "1..26"
 
 "$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
 ok $(($? != 2)) usage/mtu_above_limit_rejected
@@ -244,4 +262,5 @@ mismatch_test socketpair sharedmem
 mismatch_test sharedmem socketpair
 fd_test
 setup_signal_test
+tap_deleted_test
 exit $failed
