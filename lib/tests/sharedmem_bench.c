@@ -65,12 +65,16 @@ struct rx_state {
 	uint64_t expect;
 	uint64_t bad;
 	int64_t first_ns, last_ns;
+	int one_thread;		/* no sequence numbers to check */
 	uint8_t copy[2048];
 };
 
 static void rx_account(struct rx_state *s, const void *pkt, size_t len)
 {
 	uint64_t seq;
+
+	if (s->one_thread)
+		return;
 
 	if (!s->expect)
 		s->first_ns = now_ns();
@@ -186,6 +190,71 @@ static double run_shm(size_t size)
 	return rx_rate(&s);
 }
 
+/*
+ * The library's own cost: both ends in one thread, batches of BATCH sent
+ * and received in turn, so no wake-up or cross-CPU traffic is counted.
+ * Not a two-process rate; it shows what the CPUs would allow.
+ */
+static double run_shm_one_thread(size_t size)
+{
+	static uint8_t buf[2048];
+	struct sharedmem_queue_config tx, rx, tx2, rx2;
+	struct sharedmem_endpoint *client = NULL, *server = NULL;
+	struct iovec iov[BATCH];
+	const struct iovec *pkts[BATCH];
+	int cnts[BATCH];
+	struct rx_state s = { .one_thread = 1 };
+	int64_t start;
+	double rate = 0;
+	long done = 0;
+
+	if (sharedmem_queue_pair_create(NULL, &tx, &rx))
+		return 0;
+	tx2 = tx;
+	rx2 = rx;
+	tx2.data_fd = dup(tx.data_fd);
+	tx2.event_fd = dup(tx.event_fd);
+	tx2.tx_pipe_fd = dup(tx.tx_pipe_fd);
+	tx2.rx_pipe_fd = dup(tx.rx_pipe_fd);
+	tx2.shared_data_fd = dup(tx.shared_data_fd);
+	rx2.data_fd = dup(rx.data_fd);
+	rx2.event_fd = dup(rx.event_fd);
+	rx2.tx_pipe_fd = dup(rx.tx_pipe_fd);
+	rx2.rx_pipe_fd = dup(rx.rx_pipe_fd);
+	rx2.shared_data_fd = dup(rx.shared_data_fd);
+	if (sharedmem_endpoint_create(SHAREDMEM_CLIENT, &tx, &rx, NULL,
+				      &client) ||
+	    sharedmem_endpoint_create(SHAREDMEM_SERVER, &tx2, &rx2, NULL,
+				      &server))
+		goto out;
+	for (int i = 0; i < BATCH; i++) {
+		iov[i].iov_base = buf;
+		iov[i].iov_len = size;
+		pkts[i] = &iov[i];
+		cnts[i] = 1;
+	}
+	start = now_ns();
+	while (done < packets) {
+		if (sharedmem_endpoint_send_batch(client, pkts, cnts, BATCH) !=
+		    BATCH)
+			goto out;
+		for (int got = 0; got < BATCH;) {
+			int r = sharedmem_endpoint_recv_batch(server, shm_copy,
+							      &s, BATCH);
+
+			if (r <= 0)
+				goto out;
+			got += r;
+		}
+		done += BATCH;
+	}
+	rate = (double)done * 1e9 / (double)(now_ns() - start);
+out:
+	sharedmem_endpoint_destroy(client);
+	sharedmem_endpoint_destroy(server);
+	return rate;
+}
+
 /* ---- kernel baselines: one syscall per packet each side ------------- */
 
 static double run_fd_pair(int rfd, int wfd, size_t size)
@@ -259,6 +328,7 @@ static double median(double *v, int n)
 int main(int argc, char **argv)
 {
 	static double res[NMECH][NSIZES][MAX_ROUNDS];
+	static double one[NSIZES][MAX_ROUNDS];
 	double med[NMECH][NSIZES];
 	const char *json_path = NULL;
 	FILE *json;
@@ -290,6 +360,7 @@ int main(int argc, char **argv)
 			res[MECH_SHM][z][r] = run_shm(sizes[z]);
 			res[MECH_SEQPACKET][z][r] = run_seqpacket(sizes[z]);
 			res[MECH_PIPE][z][r] = run_pipe(sizes[z]);
+			one[z][r] = run_shm_one_thread(sizes[z]);
 		}
 	}
 	printf("sharedmem one-way packet rate, %ld packets per run, median of %d rounds, %ld CPUs\n",
@@ -304,6 +375,12 @@ int main(int argc, char **argv)
 			       sizes[z], med[m][z] / 1e6,
 			       med[m][z] * sizes[z] * 8 / 1e9);
 		}
+	}
+	for (size_t z = 0; z < NSIZES; z++) {
+		double m = median(one[z], rounds);
+
+		printf("sharedmem library cost, %zu B, send + receive in one thread: %.0f ns per packet (%.2f Mpps)\n",
+		       sizes[z], m > 0 ? 1e9 / m : 0, m / 1e6);
 	}
 	for (size_t z = 0; z < NSIZES; z++) {
 		double rs = med[MECH_SEQPACKET][z] > 0 ?
