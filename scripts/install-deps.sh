@@ -20,6 +20,8 @@ pkgs_deb="dpkg-dev debhelper dh-dkms fakeroot lintian git rsync"
 pkgs_pkgtest="debootstrap"
 # kmod/build.sh copies the sources with rsync; checkpatch.pl is perl.
 pkgs_build="$pkgs_build rsync perl"
+# flipcall-nic's test and benchmark: namespaces, ping, TCP with a hash, iperf3.
+pkgs_build="$pkgs_build iproute2 iputils-ping socat iperf3"
 
 want=
 for group in "$@"; do

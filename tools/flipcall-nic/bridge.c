@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frames read from TAP wait in a small pending batch until the transport
+ * takes them. When the peer stops taking frames the batch stays (TAP is not
+ * read, so the kernel queues and drops in front of us, which TCP copes with)
+ * for QUEUE_FULL_NS, then it is dropped and counted, so a stalled peer
+ * cannot wedge the interface for good.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bridge.h"
+#include "control.h"
+
+#define BRIDGE_BATCH		32
+#define QUEUE_FULL_NS		(100 * 1000 * 1000LL)
+/* With no transport fd to wait on for room, retry this often. */
+#define TX_RETRY_NS		(200 * 1000LL)
+/* While busy the control socket is not polled: look every so often. */
+#define BUSY_ROUNDS_PER_CHECK	256
+
+struct bridge {
+	struct bridge_config cfg;
+	struct nic_stats st;
+	unsigned char *bufs;
+	void *buf[BRIDGE_BATCH];	/* pending frames first, then free */
+	size_t len[BRIDGE_BATCH];
+	int npend;
+	long long blocked_since;	/* ns; 0 while the peer takes frames */
+	unsigned int busy_rounds;
+};
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int bridge_create(const struct bridge_config *cfg, struct bridge **out)
+{
+	struct bridge *b = calloc(1, sizeof(*b));
+	int i;
+
+	if (!b)
+		return -ENOMEM;
+	b->cfg = *cfg;
+	/* One byte more than a frame: a longer read is detected, not cut. */
+	b->bufs = malloc(BRIDGE_BATCH * (cfg->frame_max + 1));
+	if (!b->bufs) {
+		free(b);
+		return -ENOMEM;
+	}
+	for (i = 0; i < BRIDGE_BATCH; i++)
+		b->buf[i] = b->bufs + i * (cfg->frame_max + 1);
+	*out = b;
+	return 0;
+}
+
+void bridge_destroy(struct bridge *b)
+{
+	if (!b)
+		return;
+	free(b->bufs);
+	free(b);
+}
+
+void bridge_stats(struct bridge *b, struct nic_stats *st)
+{
+	*st = b->st;
+	b->cfg.ops->stats(b->cfg.t, st);
+}
+
+/* Sent frames' buffers move behind the ones still pending. */
+static void forget_sent(struct bridge *b, int sent)
+{
+	void *done[BRIDGE_BATCH];
+	int i;
+
+	for (i = 0; i < sent; i++) {
+		b->st.to_peer_packets++;
+		b->st.to_peer_bytes += b->len[i];
+	}
+	memcpy(done, b->buf, sent * sizeof(done[0]));
+	memmove(b->buf, b->buf + sent, (BRIDGE_BATCH - sent) * sizeof(b->buf[0]));
+	memmove(b->len, b->len + sent, (b->npend - sent) * sizeof(b->len[0]));
+	memcpy(b->buf + BRIDGE_BATCH - sent, done, sent * sizeof(done[0]));
+	b->npend -= sent;
+}
+
+static int read_tap(struct bridge *b)
+{
+	int progress = 0;
+	ssize_t n;
+
+	while (b->npend < BRIDGE_BATCH) {
+		n = read(b->cfg.tap_fd, b->buf[b->npend], b->cfg.frame_max + 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			/* The interface was deleted under us. */
+			if (errno == EBADFD)
+				return -errno;
+			b->st.drops.tap_read_error++;
+			break;
+		}
+		progress++;
+		if ((size_t)n > b->cfg.frame_max) {
+			b->st.drops.tap_oversize++;
+			continue;
+		}
+		b->len[b->npend++] = n;
+	}
+	return progress;
+}
+
+static int to_peer(struct bridge *b)
+{
+	struct iovec frames[BRIDGE_BATCH];
+	int i, sent, progress;
+	long long now;
+
+	progress = read_tap(b);
+	if (progress < 0 || !b->npend)
+		return progress;
+	for (i = 0; i < b->npend; i++)
+		frames[i] = (struct iovec){ b->buf[i], b->len[i] };
+	sent = b->cfg.ops->send_batch(b->cfg.t, frames, b->npend);
+	if (sent < 0)
+		return sent;
+	if (sent) {
+		forget_sent(b, sent);
+		b->blocked_since = 0;
+		return progress + sent;
+	}
+	now = now_ns();
+	if (!b->blocked_since) {
+		b->blocked_since = now;
+		b->st.peer_full_waits++;
+	} else if (now - b->blocked_since > QUEUE_FULL_NS) {
+		b->st.drops.queue_full += b->npend;
+		b->npend = 0;
+		b->blocked_since = 0;
+		progress++;
+	}
+	return progress;
+}
+
+static int write_tap(const struct iovec *iov, int iovcnt, size_t len,
+		     void *arg)
+{
+	struct bridge *b = arg;
+
+	if (len > b->cfg.frame_max) {
+		b->st.drops.peer_oversize++;
+		return 0;
+	}
+	while (writev(b->cfg.tap_fd, iov, iovcnt) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EIO)
+			b->st.drops.tap_link_down++;
+		else
+			b->st.drops.tap_write_error++;
+		return 0;
+	}
+	b->st.from_peer_packets++;
+	b->st.from_peer_bytes += len;
+	return 0;
+}
+
+static int from_peer(struct bridge *b)
+{
+	return b->cfg.ops->recv_batch(b->cfg.t, write_tap, b, BRIDGE_BATCH);
+}
+
+enum { POLL_RX, POLL_CTRL, POLL_TAP, POLL_TX, POLL_COUNT };
+
+/* Both directions idle: sleep until a frame, room, a signal or a hang-up. */
+static int bridge_sleep(struct bridge *b)
+{
+	struct pollfd fds[POLL_COUNT];
+	struct timespec timeout, *tp = NULL;
+	int blocked = b->npend == BRIDGE_BATCH || b->blocked_since;
+	int r;
+
+	r = b->cfg.ops->arm(b->cfg.t, &fds[POLL_RX]);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return 0;
+	fds[POLL_CTRL] = (struct pollfd){ .fd = b->cfg.ctrl_fd, .events = POLLIN };
+	fds[POLL_TAP] = (struct pollfd){ .fd = b->cfg.tap_fd, .events = POLLIN };
+	fds[POLL_TX] = (struct pollfd){ .fd = -1 };
+	if (b->npend == BRIDGE_BATCH)
+		fds[POLL_TAP].fd = -1;
+	if (blocked) {
+		long long wait_ns = b->blocked_since ?
+			b->blocked_since + QUEUE_FULL_NS - now_ns() :
+			TX_RETRY_NS;
+
+		if (!b->cfg.ops->tx_wait(b->cfg.t, &fds[POLL_TX]) &&
+		    wait_ns > TX_RETRY_NS)
+			wait_ns = TX_RETRY_NS;
+		if (wait_ns < 0)
+			wait_ns = 0;
+		timeout = (struct timespec){ wait_ns / 1000000000LL,
+					     wait_ns % 1000000000LL };
+		tp = &timeout;
+	}
+	r = ppoll(fds, POLL_COUNT, tp, b->cfg.sleep_mask);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	if ((fds[POLL_CTRL].revents && control_peer_gone(b->cfg.ctrl_fd)) ||
+	    (fds[POLL_RX].revents & (POLLHUP | POLLERR)) ||
+	    b->cfg.ops->peer_gone(b->cfg.t))
+		return BRIDGE_PEER_GONE;
+	if (fds[POLL_TAP].revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -EBADFD;
+	return 0;
+}
+
+/* -EPIPE from the transport is the peer leaving, not a failure of ours. */
+static int peer_gone_or(int err)
+{
+	return err == -EPIPE ? BRIDGE_PEER_GONE : err;
+}
+
+int bridge_run(struct bridge *b)
+{
+	int r, progress;
+
+	for (;;) {
+		if (*b->cfg.stop)
+			return BRIDGE_STOP;
+		if (*b->cfg.report) {
+			*b->cfg.report = 0;
+			return BRIDGE_REPORT;
+		}
+		r = from_peer(b);
+		if (r < 0)
+			return peer_gone_or(r);
+		progress = r;
+		r = to_peer(b);
+		if (r < 0)
+			return peer_gone_or(r);
+		progress += r;
+		if (progress) {
+			if (++b->busy_rounds % BUSY_ROUNDS_PER_CHECK == 0 &&
+			    control_peer_gone(b->cfg.ctrl_fd))
+				return BRIDGE_PEER_GONE;
+			continue;
+		}
+		r = bridge_sleep(b);
+		if (r)
+			return peer_gone_or(r);
+	}
+}

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# flipcall-nic(8): a TAP interface bridged to a peer through the sharedmem
+# queues (or a socketpair, the benchmark's baseline). Linked statically
+# against libflipcall. Stages: flipcall-nic-test (root, netns), the same
+# with sanitizers, and the flipcall-nic-bench benchmark.
+FNIC_BIN    := $(BUILD)/tools/flipcall-nic/flipcall-nic
+FNIC_SRCS   := $(wildcard tools/flipcall-nic/*.c)
+FNIC_HDRS   := $(wildcard tools/flipcall-nic/*.h)
+FNIC_CFLAGS  = $(CFLAGS) $(WARN) -Wno-unused-parameter $(CPPFLAGS_COMMON) \
+	       $(LIB_PKG_CFLAGS)
+
+$(FNIC_BIN): $(FNIC_SRCS) $(FNIC_HDRS) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(FNIC_CFLAGS) -o $@ $(FNIC_SRCS) $(LIB_A) $(LIB_LDLIBS)
+
+# The same test over an ASan+UBSan build of the tool and the library: a
+# finding (or a leak at exit) changes the exit status the test checks.
+FNIC_SAN_BIN := $(BUILD)/tools/flipcall-nic/san/flipcall-nic
+$(FNIC_SAN_BIN): $(FNIC_SRCS) $(FNIC_HDRS) $(LIB_SAN_A)
+	@mkdir -p $(@D)
+	$(CC) $(FNIC_CFLAGS) $(LIB_SAN_FLAGS) -o $@ $(FNIC_SRCS) $(LIB_SAN_A) \
+		$(LIB_LDLIBS)
+
+.PHONY: flipcall-nic flipcall-nic-test flipcall-nic-test-sanitize \
+	flipcall-nic-bench install-flipcall-nic
+flipcall-nic: $(FNIC_BIN)
+
+# Needs root, /dev/net/tun and network namespaces; says SKIP otherwise.
+flipcall-nic-test: $(FNIC_BIN)
+	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
+	@scripts/run-tap-test $(RESULTS)/$@.results 600 flipcall-nic/ \
+		tools/flipcall-nic/nic-test.sh $(FNIC_BIN)
+
+flipcall-nic-test-sanitize: $(FNIC_SAN_BIN)
+	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		scripts/run-tap-test $(RESULTS)/$@.results 600 flipcall-nic-san/ \
+		tools/flipcall-nic/nic-test.sh $(FNIC_SAN_BIN)
+
+flipcall-nic-bench: $(FNIC_BIN)
+	@mkdir -p $(RESULTS)
+	tools/flipcall-nic/nic-bench.sh $(FNIC_BIN) $(RESULTS)/flipcall-nic-bench.json
+
+install-flipcall-nic: $(FNIC_BIN)
+	install -D -m 0755 $(FNIC_BIN) $(DESTDIR)$(PREFIX)/sbin/flipcall-nic
+	install -D -m 0644 man/man8/flipcall-nic.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/flipcall-nic.8
+
+ALL_TARGETS     += $(FNIC_BIN)
+NATIVE_CHECKS   += flipcall-nic-test flipcall-nic-test-sanitize
+BENCH_TARGETS   += flipcall-nic-bench
+INSTALL_TARGETS += install-flipcall-nic

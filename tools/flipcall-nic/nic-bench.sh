@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nic-bench.sh FLIPCALL_NIC [JSON_OUT]: TCP throughput (iperf3, one
+# stream, NIC_BENCH_SECONDS each, default 3) between two network namespaces
+# joined by (1) a veth pair, the kernel's own path, (2) flipcall-nic over a
+# socketpair, (3) flipcall-nic over the sharedmem queues. The three take
+# turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy machine's noise
+# falls on all of them; each path's median counts. For the bridges it also
+# reports the CPU time both bridge processes spent per GB carried, which a
+# busy machine disturbs less than throughput. Prints a table, one JSON line
+# (also written to JSON_OUT) and the ratios. Needs root.
+set -u
+NIC_BIN=$1
+json_out=${2:-}
+secs=${NIC_BENCH_SECONDS:-3}
+rounds=${NIC_BENCH_ROUNDS:-3}
+here=$(dirname "$0")
+. "$here/nic-netns.sh"
+NIC_DIR=$(mktemp -d)
+trap 'nic_cleanup; rm -rf "$NIC_DIR"' EXIT
+trap 'exit 1' INT TERM
+
+why=$(nic_unsupported)
+[ -z "$why" ] && ! command -v iperf3 >/dev/null && why="no iperf3"
+if [ -n "$why" ]; then
+	echo "flipcall-nic bench: skipped: $why"
+	exit 0
+fi
+nic_netns_up || exit 1
+
+veth_up() {
+	ip link add fcv0 netns "$NIC_NS_A" type veth peer name fcv1 \
+		netns "$NIC_NS_B" &&
+	nic_addr_up "$NIC_NS_A" fcv0 $NIC_ADDR_A &&
+	nic_addr_up "$NIC_NS_B" fcv1 $NIC_ADDR_B
+}
+
+veth_down() { ip -n "$NIC_NS_A" link del fcv0; }
+
+# iperf3 from A to B; prints received bits/s, retransmits and bytes, or
+# nothing.
+measure() {
+	ip netns exec "$NIC_NS_B" timeout $((secs + 20)) iperf3 -s -1 \
+		>/dev/null 2>&1 &
+	server=$!
+	i=0
+	until ip netns exec "$NIC_NS_B" ss -ltn | grep -q ':5201 '; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+	done
+	ip netns exec "$NIC_NS_A" timeout $((secs + 15)) iperf3 -J -t "$secs" \
+		-c $NIC_ADDR_B >"$NIC_DIR/iperf.json" 2>/dev/null
+	wait $server
+	python3 - "$NIC_DIR/iperf.json" <<'PY'
+import json, sys
+try:
+    end = json.load(open(sys.argv[1]))["end"]
+    print(int(end["sum_received"]["bits_per_second"]),
+          end["sum_sent"].get("retransmits", 0),
+          int(end["sum_received"]["bytes"]))
+except Exception:
+    pass
+PY
+}
+
+# CPU ticks (user + system) both bridges have used so far; 0 for veth.
+bridge_ticks() {
+	t=0
+	for pid in $NIC_SERVER_PID $NIC_CLIENT_PID; do
+		t=$((t + $(awk '{ print $14 + $15 }' /proc/$pid/stat)))
+	done
+	echo $t
+}
+
+declare -A samples retr bps cpu_ticks bytes
+run_case() { # NAME UP_CMD DOWN_CMD
+	NIC_SERVER_PID= NIC_CLIENT_PID=
+	if ! $2; then
+		echo "flipcall-nic bench: $1: setup failed" >&2
+		$3
+		return
+	fi
+	t0=$(bridge_ticks)
+	read -r b r n < <(measure)
+	t1=$(bridge_ticks)
+	$3
+	[ -n "${b:-}" ] || return
+	samples[$1]="${samples[$1]:-} $b"
+	retr[$1]=$(( ${retr[$1]:-0} + r ))
+	bytes[$1]=$(( ${bytes[$1]:-0} + n ))
+	cpu_ticks[$1]=$(( ${cpu_ticks[$1]:-0} + t1 - t0 ))
+}
+
+cases="veth socketpair sharedmem"
+for _ in $(seq "$rounds"); do
+	for k in $cases; do
+		if [ $k = veth ]; then
+			run_case veth veth_up veth_down
+		else
+			run_case $k "nic_bridges_up $k" nic_bridges_down
+		fi
+	done
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+printf '\nflipcall-nic: TCP throughput between two namespaces (iperf3, 1 stream, MTU 1500, median of %s x %s s)\n' "$rounds" "$secs"
+printf '%-28s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
+hz=$(getconf CLK_TCK)
+declare -A cpu_per_gb
+label() {
+	case $1 in
+	veth) echo "veth pair (kernel)" ;;
+	*) echo "flipcall-nic over $1" ;;
+	esac
+}
+gbit() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
+json="{\"bench\":\"flipcall-nic\",\"seconds\":$secs,\"rounds\":$rounds,\"mtu\":1500,\"paths\":{"
+sep=
+for k in veth socketpair sharedmem; do
+	if [ -z "${samples[$k]:-}" ]; then
+		printf '%-28s %8s\n' "$(label $k)" "-"
+		continue
+	fi
+	bps[$k]=$(echo "${samples[$k]}" | median)
+	list=
+	for v in ${samples[$k]}; do list="$list $(gbit "$v")"; done
+	cpu=-
+	if [ $k != veth ] && [ "${bytes[$k]}" -gt 0 ]; then
+		cpu_per_gb[$k]=$(awk -v t="${cpu_ticks[$k]}" -v hz="$hz" \
+			-v b="${bytes[$k]}" 'BEGIN { printf "%.3f", t / hz / (b / 1e9) }')
+		cpu=${cpu_per_gb[$k]}
+	fi
+	printf '%-28s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
+		"${list# }" "${retr[$k]}" "$cpu"
+	json="$json$sep\"$k\":{\"median_bps\":${bps[$k]},\"samples_bps\":[$(echo ${samples[$k]} | tr ' ' ,)],\"retransmits\":${retr[$k]}"
+	[ $k != veth ] && json="$json,\"bridge_cpu_s_per_gb\":${cpu_per_gb[$k]:-null}"
+	json="$json}"
+	sep=,
+done
+json="$json}}"
+echo "$json"
+[ -n "$json_out" ] && echo "$json" >"$json_out"
+
+ratio() { # NUM DEN TEXT
+	if [ -n "${bps[$1]:-}" ] && [ -n "${bps[$2]:-}" ] && [ "${bps[$2]}" != 0 ]; then
+		printf 'ratio %s/%s: %sx%s\n' "$1" "$2" \
+			"$(awk "BEGIN { printf \"%.2f\", ${bps[$1]} / ${bps[$2]} }")" "$3"
+	fi
+}
+ratio sharedmem socketpair " (target >= 1.50x)"
+ratio sharedmem veth ""
+ratio socketpair veth ""
+if [ -n "${cpu_per_gb[sharedmem]:-}" ] && [ -n "${cpu_per_gb[socketpair]:-}" ]; then
+	printf 'bridge CPU per GB, socketpair/sharedmem: %sx\n' \
+		"$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[socketpair]} / ${cpu_per_gb[sharedmem]} }")"
+fi
+exit 0
