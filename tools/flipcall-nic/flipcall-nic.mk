@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # flipcall-nic(8): a TAP interface bridged to a peer through the sharedmem
-# queues (or a socketpair, the benchmark's baseline). Linked statically
-# against libflipcall. Stages: flipcall-nic-test (root, netns), the same
+# queues (or a socketpair, the benchmark's baseline). Links the shared
+# libflipcall, as packaged (its stages run it with LD_LIBRARY_PATH). Stages: flipcall-nic-test (root, netns), the same
 # with sanitizers, and the flipcall-nic-bench benchmark.
 FNIC_BIN    := $(BUILD)/tools/flipcall-nic/flipcall-nic
 FNIC_SRCS   := $(wildcard tools/flipcall-nic/*.c)
@@ -9,9 +9,9 @@ FNIC_HDRS   := $(wildcard tools/flipcall-nic/*.h)
 FNIC_CFLAGS  = $(CFLAGS) $(WARN) -Wno-unused-parameter $(CPPFLAGS_COMMON) \
 	       $(LIB_PKG_CFLAGS)
 
-$(FNIC_BIN): $(FNIC_SRCS) $(FNIC_HDRS) $(LIB_A)
+$(FNIC_BIN): $(FNIC_SRCS) $(FNIC_HDRS) $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) $(FNIC_CFLAGS) -o $@ $(FNIC_SRCS) $(LIB_A) $(LIB_LDLIBS)
+	$(CC) $(FNIC_CFLAGS) -o $@ $(FNIC_SRCS) $(LIB_SHARED_LDLIBS)
 
 # The same test over an ASan+UBSan build of the tool and the library: a
 # finding (or a leak at exit) changes the exit status the test checks.
@@ -28,7 +28,8 @@ flipcall-nic: $(FNIC_BIN)
 # Needs root, /dev/net/tun and network namespaces; says SKIP otherwise.
 flipcall-nic-test: $(FNIC_BIN)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
-	@scripts/run-tap-test $(RESULTS)/$@.results 600 flipcall-nic/ \
+	@LD_LIBRARY_PATH=$(BUILD)/lib \
+		scripts/run-tap-test $(RESULTS)/$@.results 600 flipcall-nic/ \
 		tools/flipcall-nic/nic-test.sh $(FNIC_BIN)
 
 flipcall-nic-test-sanitize: $(FNIC_SAN_BIN)
@@ -39,7 +40,8 @@ flipcall-nic-test-sanitize: $(FNIC_SAN_BIN)
 
 flipcall-nic-bench: $(FNIC_BIN)
 	@mkdir -p $(RESULTS)
-	tools/flipcall-nic/nic-bench.sh $(FNIC_BIN) $(RESULTS)/flipcall-nic-bench.json
+	LD_LIBRARY_PATH=$(BUILD)/lib \
+		tools/flipcall-nic/nic-bench.sh $(FNIC_BIN) $(RESULTS)/flipcall-nic-bench.json
 
 install-flipcall-nic: $(FNIC_BIN)
 	install -D -m 0755 $(FNIC_BIN) $(DESTDIR)$(PREFIX)/sbin/flipcall-nic
