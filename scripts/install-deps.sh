@@ -15,6 +15,9 @@ libelf-dev libssl-dev xz-utils rsync"
 pkgs_stock="linux-image-amd64 linux-headers-amd64"
 # kmod/build.sh copies the sources with rsync; checkpatch.pl is perl.
 pkgs_build="$pkgs_build rsync perl"
+# lisafs-fuse links libfuse3 and mounts with fusermount3; its tests run fio
+# and strace.
+pkgs_build="$pkgs_build libfuse3-dev fuse3 fio strace"
 
 want=
 for group in "$@"; do

@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0
+# lisafs-fuse(1): a lisafs export as a FUSE filesystem (libfuse3, low-level
+# API). Linked with the static libflipcall so it installs alone.
+#   make lisafs-fuse-test   real tools on a mount vs a plain directory
+#   make demo-fuse          mount a directory through the stack and list it
+#   make bench-fuse         direct vs lisafs-fuse vs libfuse's passthrough_ll
+LISAFS_FUSE      := $(BUILD)/tools/lisafs-fuse
+LISAFS_FUSE_SRCS := $(sort $(wildcard tools/lisafs-fuse/*.c))
+LISAFS_FUSE_HDRS := $(wildcard tools/lisafs-fuse/*.h)
+FUSE3_CFLAGS      = $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE3_LIBS        = $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+
+$(LISAFS_FUSE): $(LISAFS_FUSE_SRCS) $(LISAFS_FUSE_HDRS) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) $(FUSE3_CFLAGS) \
+		-o $@ $(LISAFS_FUSE_SRCS) $(LIB_A) $(LIB_LDLIBS) $(FUSE3_LIBS)
