@@ -14,3 +14,11 @@ $(LISAFS_FUSE): $(LISAFS_FUSE_SRCS) $(LISAFS_FUSE_HDRS) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) $(FUSE3_CFLAGS) \
 		-o $@ $(LISAFS_FUSE_SRCS) $(LIB_A) $(LIB_LDLIBS) $(FUSE3_LIBS)
+
+# The stage: a shell script producing TAP, bounded by run-tap-test's timeout
+# as a whole and by a timeout per command inside.
+.PHONY: lisafs-fuse-test
+lisafs-fuse-test: $(LISAFS_FUSE)
+	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
+	@scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse/ \
+		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE)
