@@ -22,3 +22,5 @@ lisafs-fuse-test: $(LISAFS_FUSE)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
 	@scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse/ \
 		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE)
+
+include bench/fs/fs-bench.mk
