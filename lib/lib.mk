@@ -56,3 +56,5 @@ include lib/tests/tests.mk
 -include lib/install.mk examples/examples.mk bench/bench.mk
 # urpc's tests, fuzzing and benchmark stages.
 include lib/src/urpc/urpc.mk
+# lisafs's tests, fuzzing and benchmark stages.
+include lib/src/lisafs/lisafs.mk

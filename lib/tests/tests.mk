@@ -6,8 +6,8 @@
 #                                           -> $(RESULTS)/lib-sanitize.results
 # *_test-device: the same endpoint tests, static, defaulting to the device
 # transport, for the VM (VM_TEST_BINS).
-# urpc's tests have their own stages (lib/src/urpc/urpc.mk).
-LIB_TEST_SRCS   := $(sort $(filter-out lib/tests/urpc_%,$(wildcard lib/tests/*_test.c)))
+# urpc's and lisafs's tests have their own stages (lib/src/*/*.mk).
+LIB_TEST_SRCS   := $(sort $(filter-out lib/tests/urpc_% lib/tests/lisafs_%,$(wildcard lib/tests/*_test.c)))
 LIB_TESTS       := $(patsubst lib/tests/%.c,$(BUILD)/lib/tests/%,$(LIB_TEST_SRCS))
 LIB_SAN_TESTS   := $(patsubst lib/tests/%.c,$(BUILD)/lib/san/tests/%,$(LIB_TEST_SRCS))
 LIB_VM_TESTS    := $(patsubst lib/tests/%.c,$(BUILD)/lib/vm/%-device,\
