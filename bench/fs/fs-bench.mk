@@ -24,3 +24,4 @@ bench-fuse: $(FS_BENCH) $(PASSTHROUGH_LL) $(LISAFS_FUSE)
 	@mkdir -p $(RESULTS)
 	bench/fs/run-fs-bench.sh $(LISAFS_FUSE) $(PASSTHROUGH_LL) $(FS_BENCH) \
 		-j $(RESULTS)/fs-bench.json $(FS_BENCH_ARGS)
+BENCH_TARGETS += bench-fuse

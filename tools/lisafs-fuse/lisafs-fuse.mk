@@ -14,6 +14,7 @@ $(LISAFS_FUSE): $(LISAFS_FUSE_SRCS) $(LISAFS_FUSE_HDRS) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) $(FUSE3_CFLAGS) \
 		-o $@ $(LISAFS_FUSE_SRCS) $(LIB_A) $(LIB_LDLIBS) $(FUSE3_LIBS)
+ALL_TARGETS += $(LISAFS_FUSE)
 
 # The stage: a shell script producing TAP, bounded by run-tap-test's timeout
 # as a whole and by a timeout per command inside.
@@ -22,5 +23,6 @@ lisafs-fuse-test: $(LISAFS_FUSE)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
 	@scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse/ \
 		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE)
+NATIVE_CHECKS += lisafs-fuse-test
 
 include bench/fs/fs-bench.mk

@@ -10,6 +10,7 @@
  * See man/man1/lisafs-fuse.1.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -193,7 +194,9 @@ static int run(struct fuse_session *se, const struct fuse_cmdline_opts *co)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, co->clone_fd);
 	fuse_loop_cfg_set_max_threads(cfg, co->max_threads);
-	fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads);
+	/* UINT_MAX is "not given"; libfuse complains if it is passed on. */
+	if (co->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads);
 	ret = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return ret;

@@ -24,6 +24,15 @@ static struct lfs_file *file_of(struct fuse_file_info *fi)
 	return (struct lfs_file *)(uintptr_t)fi->fh;
 }
 
+/*
+ * A donated descriptor outlives the server; once the server is gone, data
+ * stops too, like every other operation (and a copy under way fails).
+ */
+static bool use_host_fd(fuse_req_t req, const struct lfs_file *f)
+{
+	return f->host_fd >= 0 && !atomic_load(&lfs_of(req)->dead);
+}
+
 static struct lfs_file *new_file(struct lfs *fs, uint64_t open_fd, int host_fd)
 {
 	struct lfs_file *f = malloc(sizeof(*f));
@@ -115,7 +124,7 @@ static void lfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	void *buf;
 
 	(void)ino;
-	if (f->host_fd >= 0) {
+	if (use_host_fd(req, f)) {
 		/* libfuse splices straight from the donated descriptor. */
 		bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 		bv.buf[0].fd = f->host_fd;
@@ -141,7 +150,7 @@ static void lfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	ssize_t n;
 
 	(void)ino;
-	if (f->host_fd >= 0)
+	if (use_host_fd(req, f))
 		n = pwrite(f->host_fd, buf, size, off) < 0 ? -errno : (ssize_t)size;
 	else
 		n = lisafs_client_pwrite(lfs_of(req)->client, f->open_fd, buf,
@@ -180,7 +189,7 @@ static void lfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	int err;
 
 	(void)ino;
-	if (f->host_fd >= 0)
+	if (use_host_fd(req, f))
 		err = (datasync ? fdatasync(f->host_fd) : fsync(f->host_fd)) ?
 		      -errno : 0;
 	else

@@ -11,7 +11,7 @@
 # test, not in lisafs-fuse.
 set -u
 LFS=$1
-here=$(dirname "$0")
+here=$(cd "$(dirname "$0")" && pwd)
 . "$here/fixture.sh"
 
 n=0 failed=0
@@ -57,6 +57,7 @@ cleanup() {
 	done
 	for p in $daemons; do kill -KILL "$p" 2>/dev/null; done
 	for p in $daemons; do wait "$p" 2>/dev/null; done
+	[ -n "${LFS_TEST_KEEP:-}" ] && return
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -120,6 +121,18 @@ same_tree() {
 run_ops() {
 	T 60 sh -c '. "$1/fixture.sh" && . "$1/ops.sh" && "$2"' sh "$here" "$1"
 }
+# The server refuses to set a symlink's times (EPERM: it holds no safe path
+# to the link itself), so cp -a and tar report that for each symlink and
+# exit 1. Anything else they report is a failure.
+only_symlink_time_errors() {
+	grep -v -e "^cp: preserving times for '.*': Operation not permitted$" \
+		-e '^tar: .*: Cannot utime: Operation not permitted$' \
+		-e '^tar: Exiting with failure status due to previous errors$' \
+		"$1" >"$1.other"
+	[ ! -s "$1.other" ] && return 0
+	sed 's/^/# /' "$1.other"
+	return 1
+}
 # both OPS: runs the shell function OPS on the plain copy and on the mount.
 both() {
 	(cd "$plain/t1" && run_ops "$1") >"$tmp/o1" 2>&1 &&
@@ -139,12 +152,11 @@ grep -q "^lisafs:$export_dir $mnt fuse.lisafs " /proc/mounts ||
 
 # cp -a: a tree with every kind of entry in and back out.
 mkdir "$plain/t1"
-T 120 cp -a "$tmp/src/." "$plain/t1/" && T 120 cp -a "$tmp/src/." "$mnt/t1/" \
-	2>"$tmp/err" && same_tree "$plain/t1" "$mnt/t1" &&
+T 120 cp -a "$tmp/src/." "$plain/t1/"
+T 120 cp -a "$tmp/src/." "$mnt/t1/" 2>"$tmp/err" || only_symlink_time_errors "$tmp/err"
+[ $? = 0 ] && same_tree "$plain/t1" "$mnt/t1" &&
 	same_listing "$plain/t1" "$export_dir/t1"
-rc=$?
-[ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
-ok $rc cp_a_into
+ok $? cp_a_into
 T 120 cp -a "$mnt/t1/." "$tmp/out/" 2>"$tmp/err" &&
 	same_tree "$tmp/src" "$tmp/out"
 ok $? cp_a_out
@@ -155,9 +167,12 @@ ok $? cp_a_out
 ok $? find_printf
 
 # tar c | tar x into the mount, then out of it again (pax: nanoseconds).
-mkdir "$mnt/t2" "$tmp/t2out" &&
-	(cd "$tmp/src" && T 120 tar --format=posix -cf - .) | (cd "$mnt/t2" && T 120 tar xpf -) &&
-	(cd "$mnt/t2" && T 120 tar --format=posix -cf - .) | (cd "$tmp/t2out" && T 120 tar xpf -) &&
+mkdir "$mnt/t2" "$tmp/t2out"
+(cd "$tmp/src" && T 120 tar --format=posix -cf - .) |
+	(cd "$mnt/t2" && T 120 tar xpf -) 2>"$tmp/err" ||
+	only_symlink_time_errors "$tmp/err"
+[ $? = 0 ] && (cd "$mnt/t2" && T 120 tar --format=posix -cf - .) |
+	(cd "$tmp/t2out" && T 120 tar xpf -) &&
 	same_tree "$tmp/src" "$tmp/t2out" && same_tree "$tmp/src" "$mnt/t2"
 ok $? tar_roundtrip
 
@@ -227,7 +242,7 @@ ok $? sigterm_unmounts
 # Confinement, seen from the server's system calls: every path it resolves
 # while serving a copy, a listing and reads of links out of the export.
 if command -v strace >/dev/null && command -v python3 >/dev/null; then
-	T 20 strace -f -Y -y -qq -o "$tmp/strace" -e trace=%file \
+	T 20 strace -f -Y -y -qq -o "$tmp/strace" -e trace=%file,dup,dup2,dup3,fcntl \
 		"$LFS" --export "$export_dir" "$mnt" -f 2>>"$log" &
 	strace_pid=$!
 	daemons="$daemons $strace_pid"

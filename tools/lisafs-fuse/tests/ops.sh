@@ -24,8 +24,8 @@ ops_truncate() {
 		truncate -s 4097 a/random.bin && md5sum a/random.bin sparse empty/file1
 }
 ops_touch() {
-	touch -d '1999-12-31 23:59:59.5' empty/file1 a && touch -h -d @1 a/rel_link &&
-		touch -d '2038-01-19 03:14:08' new-file && stat -c '%n %y' empty/file1 a new-file
+	touch -d '1999-12-31 23:59:59.5' empty/file1 a && touch -d @1 sticky &&
+		touch -d '2038-01-19 03:14:08' new-file && stat -c '%n %y' empty/file1 a sticky new-file
 }
 ops_chmod() {
 	chmod 0751 a && chmod 0 new-file && chmod u+s,g+s sparse && chmod -R go-w a &&

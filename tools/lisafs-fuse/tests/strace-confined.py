@@ -3,9 +3,11 @@
 """strace-confined.py LOG COMM EXPORT: reads `strace -f -Y -y` output and
 checks that every path the process named COMM resolved lies inside EXPORT:
 an absolute path must be under it, a relative one must hang off a directory
-fd under it (never the working directory). Prints the offending lines; exits
-1 if there is one, or if COMM resolved nothing at all (then the check could
-not have failed)."""
+fd under it (never the working directory), and every fd it opened must name
+a file under it. The server reopens inodes it holds through /proc/self/fd/N:
+such a name counts as the file fd N was opened on (strace -y shows that).
+Prints the offending lines; exits 1 if there is one, or if COMM resolved
+nothing at all (then the check could not have failed)."""
 import re
 import sys
 
@@ -31,7 +33,9 @@ PAIRS = {
 # Not files of the export, but nothing a client names either.
 ALLOWED = ('/dev/flipcall', '/memfd:', '/dev/null')
 
-line_re = re.compile(r'^\d+<([^>]*)>\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)')
+line_re = re.compile(r'^\d+<([^>]*)>\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)(<[^>]*>)?')
+proc_fd_re = re.compile(r'^/proc/(self|\d+)/fd(/(\d+))?$')
+fds = {}	# fd -> the path strace showed when it was opened
 
 
 def split_args(s):
@@ -67,24 +71,60 @@ def inside(path):
 
 
 def fd_path(arg):
-    m = re.match(r'^-?\d+<(.*)>$', arg)
+    m = re.match(r'^-?\d+<(.*)>(\(deleted\))?$', arg)
     return m.group(1) if m else None
 
 
+def resolved(path):
+    """A /proc/self/fd/N name is the file of fd N; anything else as is."""
+    m = proc_fd_re.match(path)
+    if m and m.group(3):
+        return fds.get(int(m.group(3)), path)
+    return path
+
+
 def confined(dirfd, path):
-    if path.startswith('"/'):
-        return inside(path[1:-1].encode().decode('unicode_escape'))
+    path = path[1:-1].encode().decode('unicode_escape')
+    if path.startswith('/'):
+        return proc_fd_re.match(path) is not None and not \
+            proc_fd_re.match(path).group(3) or inside(resolved(path))
     if dirfd is None or dirfd == 'AT_FDCWD':
         return False
     p = fd_path(dirfd)
-    return p is not None and inside(p)
+    if p is None:
+        return False
+    if proc_fd_re.match(p) and path.isdigit():
+        return inside(fds.get(int(path), p))
+    return inside(p)
+
+
+def whole_lines(f):
+    """Joins the halves strace prints when other threads interleave."""
+    pending = {}
+    for line in f:
+        line = line.rstrip('\n')
+        m = re.match(r'^(\d+<[^>]*>)\s+(.*) <unfinished \.\.\.>$', line)
+        if m:
+            pending[m.group(1)] = m.group(2)
+            continue
+        m = re.match(r'^(\d+<[^>]*>)\s+<\.\.\. \w+ resumed>(.*)$', line)
+        if m and m.group(1) in pending:
+            line = m.group(1) + ' ' + pending.pop(m.group(1)) + m.group(2)
+        yield line
 
 
 bad, seen = [], 0
 with open(log, errors='replace') as f:
-    for line in f:
+    for line in whole_lines(f):
         m = line_re.match(line)
-        if not m or m.group(1) != comm or m.group(2) not in PAIRS:
+        if not m or m.group(1) != comm:
+            continue
+        ret = m.group(5)
+        if ret and ret[1:].startswith('/') and m.group(4).isdigit():
+            fds[int(m.group(4))] = ret[1:-1]
+            if not (inside(ret[1:-1]) or proc_fd_re.match(ret[1:-1])):
+                bad.append(line.rstrip())
+        if m.group(2) not in PAIRS:
             continue
         args = split_args(m.group(3))
         for d, p in PAIRS[m.group(2)]:
