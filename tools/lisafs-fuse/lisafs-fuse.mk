@@ -26,3 +26,7 @@ lisafs-fuse-test: $(LISAFS_FUSE)
 NATIVE_CHECKS += lisafs-fuse-test
 
 include bench/fs/fs-bench.mk
+
+.PHONY: demo-fuse
+demo-fuse: deps $(LISAFS_FUSE)
+	@tools/lisafs-fuse/demo-fuse.sh $(LISAFS_FUSE)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -15,6 +16,29 @@
 #include <flipcall/lisafs.h>
 
 #include "server_child.h"
+
+/* Open descriptors wanted: one per FDID, so per inode the kernel caches. */
+#define LFS_SERVER_NOFILE (1u << 20)
+
+/*
+ * Every control FDID the server hands out is a host descriptor, and the
+ * kernel keeps an inode (so an FDID) for every name it has cached, so the
+ * soft limit of 1024 or so runs out in one `ls -R`. Raise it as far as
+ * allowed and keep the server's FDID cap below it, so running out is an
+ * error the server answers rather than EMFILE anywhere.
+ */
+static uint32_t raise_nofile(void)
+{
+	struct rlimit rl = { LFS_SERVER_NOFILE, LFS_SERVER_NOFILE };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) && !getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < 1024)
+		return 0;	/* the server's default */
+	return rl.rlim_cur - 256 > 65536 ? 0 : (uint32_t)(rl.rlim_cur - 256);
+}
 
 /*
  * The child's own process group keeps a terminal's ^C for the daemon, which
@@ -26,6 +50,7 @@ static int serve(const char *export_dir, bool read_only, int sock)
 	struct lisafs_server_options o = {
 		.size = sizeof(o),
 		.flags = read_only ? LISAFS_SERVER_READONLY : 0,
+		.max_fdids_per_conn = raise_nofile(),
 	};
 	struct lisafs_server *srv;
 	struct pollfd pfd[2];

@@ -201,6 +201,7 @@ mkdir "$mnt/fio" &&
 	T 300 fio --name=verify --directory="$mnt/fio" --ioengine=psync \
 		--rw=randwrite --bs=4k --size=16m --numjobs=4 --verify=crc32c \
 		--verify_fatal=1 --verify_backlog=64 --do_verify=1 \
+		--verify_state_save=0 \
 		--group_reporting >"$tmp/fio" 2>&1 &&
 	grep -q 'err= 0' "$tmp/fio" && ! grep -qi 'verify.*fail\|bad magic' "$tmp/fio"
 rc=$?
