@@ -33,7 +33,6 @@ struct lfs {
 	struct lfs_options opt;
 	struct fuse_session *se;
 	atomic_bool dead;		/* the server is gone: every op fails */
-	bool can_flush;
 	bool can_rename2;
 	bool can_xattr;
 };

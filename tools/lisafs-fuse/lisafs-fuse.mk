@@ -30,3 +30,10 @@ include bench/fs/fs-bench.mk
 .PHONY: demo-fuse
 demo-fuse: deps $(LISAFS_FUSE)
 	@tools/lisafs-fuse/demo-fuse.sh $(LISAFS_FUSE)
+
+.PHONY: install-lisafs-fuse
+install-lisafs-fuse: $(LISAFS_FUSE)
+	install -D -m 0755 $(LISAFS_FUSE) $(DESTDIR)$(PREFIX)/bin/lisafs-fuse
+	install -D -m 0644 man/man1/lisafs-fuse.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/lisafs-fuse.1
+INSTALL_TARGETS += install-lisafs-fuse

@@ -144,7 +144,6 @@ static int connect_client(struct lfs *fs, int sock, struct lfs_watchdog **wd)
 		fs->client = NULL;
 		return err;
 	}
-	fs->can_flush = lisafs_client_supports(fs->client, LISAFS_MID_FLUSH);
 	fs->can_rename2 = lisafs_client_supports(fs->client,
 						 LISAFS_MID_RENAMEAT2);
 	fs->can_xattr = fs->opt.xattr &&
