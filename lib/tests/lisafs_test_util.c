@@ -140,9 +140,12 @@ int lt_wait_fds(int want, int timeout_ms)
 
 const char *lt_path(const struct lt_env *e, const char *name)
 {
-	static __thread char buf[256];
+	/* A few rotating buffers, so one call may use several paths. */
+	static __thread char bufs[4][256];
+	static __thread unsigned int next;
+	char *buf = bufs[next++ % 4];
 
-	snprintf(buf, sizeof(buf), "%s/%s", e->dir, name);
+	snprintf(buf, 256, "%s/%s", e->dir, name);
 	return buf;
 }
 

@@ -133,10 +133,12 @@ int lfs_channel_call(struct lfs_channel *ch, uint16_t mid, uint32_t len,
 			err = -EIO;	/* promised fds must be there */
 			break;
 		}
-		if (*nfds < max_fds)
+		if (*nfds < max_fds) {
 			fds[(*nfds)++] = fd;
-		else
+		} else {
 			close(fd);
+			err = -EPROTO;	/* more than any response carries */
+		}
 	}
 	if (err) {
 		while (*nfds)

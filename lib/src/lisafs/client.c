@@ -109,6 +109,8 @@ static int call_socket(struct lfs_tx *tx, uint16_t mid, uint32_t len)
 				    &tx->nfds);
 	if (err == -EMSGSIZE)
 		return -EIO;	/* dropped whole: the stream is still in step */
+	if (err == -EPROTO)
+		return err;	/* too many fds, all closed; still in step */
 	if (err) {
 		lfs_client_kill(c);
 		return -ECONNRESET;

@@ -25,9 +25,10 @@ int lfs_sock_send(int sock, uint16_t mid, const void *payload, uint32_t len,
 		  const int *fds, unsigned int nfds);
 /*
  * Receive one message into buf (cap bytes). Up to max_fds fds that came with
- * the header land in fds (*nfds), any more are closed. A payload longer than
- * cap is read and dropped, and the call returns -EMSGSIZE with *len set; a
- * closed socket is -ECONNRESET.
+ * the header land in fds (*nfds); if more came, all are closed and the
+ * message is read but answered -EPROTO. A payload longer than cap is read
+ * and dropped, and the call returns -EMSGSIZE with *len set; a closed
+ * socket is -ECONNRESET.
  */
 int lfs_sock_recv(int sock, uint16_t *mid, void *buf, uint32_t cap,
 		  uint32_t *len, int *fds, unsigned int max_fds,

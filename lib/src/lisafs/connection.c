@@ -151,7 +151,8 @@ void lfs_conn_run(struct lfs_conn *c)
 
 		err = lfs_sock_recv(c->sock, &mid, r.buf, r.cap, &r.len,
 				    NULL, 0, NULL);
-		if (err == -EMSGSIZE)
+		/* Oversized, or carrying fds (closed): answered, not fatal. */
+		if (err == -EMSGSIZE || err == -EPROTO)
 			resp_len = error_response(&r, -EIO, &resp_mid);
 		else if (err)
 			break;

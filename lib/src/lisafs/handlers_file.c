@@ -71,6 +71,7 @@ int lfs_h_openat(struct lfs_req *r)
 	lfs_rd_init(&rd, r->buf, r->len);
 	id = lfs_rd_u64(&rd);
 	flags = lfs_rd_u32(&rd) & (O_ACCMODE | O_TRUNC);
+	lfs_rd_u32(&rd);	/* padding: the struct is 16 bytes */
 	if (rd.bad)
 		return -EIO;
 	err = lfs_req_fd(r, id, LFS_FD_CONTROL, &f);
@@ -266,6 +267,7 @@ int lfs_h_pread(struct lfs_req *r)
 	off = lfs_rd_u64(&rd);
 	id = lfs_rd_u64(&rd);
 	count = lfs_rd_u32(&rd);
+	lfs_rd_u32(&rd);	/* padding */
 	if (rd.bad)
 		return -EIO;
 	if (8 + (uint64_t)count > r->cap)
@@ -405,6 +407,7 @@ int lfs_h_getdents64(struct lfs_req *r)
 	lfs_rd_init(&rd, r->buf, r->len);
 	id = lfs_rd_u64(&rd);
 	count = (int32_t)lfs_rd_u32(&rd);
+	lfs_rd_u32(&rd);	/* padding */
 	if (rd.bad)
 		return -EIO;
 	err = lfs_req_fd(r, id, LFS_FD_OPEN, &f);

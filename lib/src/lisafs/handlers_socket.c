@@ -181,6 +181,7 @@ int lfs_h_listen(struct lfs_req *r)
 	lfs_rd_init(&rd, r->buf, r->len);
 	id = lfs_rd_u64(&rd);
 	backlog = (int32_t)lfs_rd_u32(&rd);
+	lfs_rd_u32(&rd);	/* padding */
 	if (rd.bad)
 		return -EIO;
 	err = lfs_req_fd(r, id, LFS_FD_BOUND_SOCKET, &f);

@@ -5,6 +5,7 @@
  * first sendmsg; the receiver collects them with the header.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -71,6 +72,7 @@ static int read_full(int sock, void *buf, size_t n, int *fds,
 		char buf[CMSG_SPACE(LFS_MAX_RESP_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} control;
+	bool truncated = false;
 	size_t got = 0;
 
 	while (got < n) {
@@ -89,14 +91,19 @@ static int read_full(int sock, void *buf, size_t n, int *fds,
 			return -errno;
 		}
 		if (nfds) {
-			scm_rights_take(&msg, fds, max_fds, nfds);
+			/* More fds than the message may carry: the peer is
+			 * broken; they are closed, and so is the call.
+			 */
+			if (scm_rights_take(&msg, fds, max_fds, nfds) ||
+			    (msg.msg_flags & MSG_CTRUNC))
+				truncated = true;
 			nfds = NULL;
 		}
 		if (r == 0)
 			return -ECONNRESET;
 		got += r;
 	}
-	return 0;
+	return truncated ? -EPROTO : 0;
 }
 
 int lfs_sock_recv(int sock, uint16_t *mid, void *buf, uint32_t cap,
@@ -113,14 +120,17 @@ int lfs_sock_recv(int sock, uint16_t *mid, void *buf, uint32_t cap,
 	*nfds = 0;
 	/* Always ask for fds so that unexpected ones arrive to be closed. */
 	err = read_full(sock, hdr, sizeof(hdr), fds, max_fds, nfds);
-	if (err)
+	if (err && err != -EPROTO)
 		goto fail;
 	memcpy(len, hdr, 4);
 	memcpy(mid, hdr + 4, 2);
 	if (*len <= cap) {
-		err = read_full(sock, buf, *len, NULL, 0, NULL);
-		if (err)
+		int err2 = read_full(sock, buf, *len, NULL, 0, NULL);
+
+		if (err2 || err) {
+			err = err2 ? err2 : err;
 			goto fail;
+		}
 		return 0;
 	}
 	for (left = *len; left;) {
