@@ -19,10 +19,11 @@ ALL_TARGETS += $(LISAFS_FUSE)
 # The stage: a shell script producing TAP, bounded by run-tap-test's timeout
 # as a whole and by a timeout per command inside.
 .PHONY: lisafs-fuse-test
-lisafs-fuse-test: $(LISAFS_FUSE)
+lisafs-fuse-test: $(LISAFS_FUSE) $(LISAFS_SERVER)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
 	@scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse/ \
-		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE)
+		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE) \
+		$(LISAFS_SERVER)
 NATIVE_CHECKS += lisafs-fuse-test
 
 include bench/fs/fs-bench.mk

@@ -1,16 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lisafs-fuse-test.sh LISAFS_FUSE [PASSTHROUGH_LL]: real tools on a
-# lisafs-fuse mount, as TAP. Each check does the same thing on a plain
+# lisafs-fuse-test.sh LISAFS_FUSE LISAFS_SERVER: real tools on a lisafs-fuse
+# mount, as TAP. Each check does the same thing on a plain
 # directory (or has a fixed expected value) and compares. Every command runs
 # under a timeout, so a hang is a FAIL; the trap unmounts and kills whatever
 # was started, whatever happened.
-#
-# With PASSTHROUGH_LL (libfuse's example) as well, the tool-level checks also
-# run against that mount first: a check that fails there is a bug in the
-# test, not in lisafs-fuse.
 set -u
-LFS=$1
+LFS=$1 SERVER=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/fixture.sh"
 
@@ -34,7 +30,8 @@ echo "TAP version 13"
 CHECKS="mount cp_a_into cp_a_out find_printf tar_roundtrip mv_across_dirs
 rm_r ln_hard ln_s_readlink truncate touch_d chmod statfs read_only fio_verify
 confinement_symlink_shown confinement_server_opens sigterm_unmounts
-fusermount_unmounts server_killed_mid_copy"
+fusermount_unmounts server_killed_mid_copy socket_cp_a socket_confinement
+socket_server_killed"
 echo "1..$(echo $CHECKS | wc -w)"
 
 skip_all() {
@@ -42,6 +39,7 @@ skip_all() {
 	exit 0
 }
 [ -x "$LFS" ] || skip_all "no $LFS"
+[ -x "$SERVER" ] || skip_all "no $SERVER"
 [ -c /dev/fuse ] || skip_all "/dev/fuse is absent"
 ( exec 3<>/dev/fuse ) 2>/dev/null || skip_all "/dev/fuse cannot be opened"
 command -v fusermount3 >/dev/null || skip_all "fusermount3 is not installed"
@@ -292,5 +290,54 @@ note "ls after the server died: status $ls_rc: $(cat "$tmp/err")"
 	[ "$ls_rc" != 0 ] && [ "$ls_rc" != 124 ] && [ "$ls_rc" != 137 ] &&
 	T 10 fusermount3 -u "$mnt" && wait_gone "$lfs_pid" 5
 ok $? server_killed_mid_copy
+
+# --socket: lisafs-server on its own, under strace, so every system call it
+# makes is checked, and lisafs-fuse connecting to its socket.
+start_server() {
+	"$@" "$SERVER" --export "$export_dir" --socket "$tmp/sock" 2>>"$log" &
+	server_pid=$!
+	daemons="$daemons $server_pid"
+	i=0
+	while [ ! -S "$tmp/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+if command -v strace >/dev/null && command -v python3 >/dev/null; then
+	start_server T 120 strace -f -Y -y -qq -o "$tmp/strace2" \
+		-e trace=%file,dup,dup2,dup3,fcntl
+else
+	start_server
+fi
+mount_lfs "$mnt" --socket "$tmp/sock"
+lfs_pid=$pid
+T 120 cp -a "$tmp/src/." "$mnt/t4/" 2>"$tmp/err" || only_symlink_time_errors "$tmp/err"
+[ $? = 0 ] && same_tree "$tmp/src" "$mnt/t4" && T 10 cat "$mnt/escape" >/dev/null
+ok $? socket_cp_a
+T 10 fusermount3 -u "$mnt" && wait_gone "$lfs_pid" 5
+kill -TERM "$server_pid"
+wait_gone "$server_pid" 10
+if [ -s "$tmp/strace2" ]; then
+	T 30 "$here/strace-confined.py" "$tmp/strace2" lisafs-server \
+		"$export_dir" >"$tmp/conf" 2>&1
+	rc=$?
+	sed 's/^/# /' "$tmp/conf"
+	ok $rc socket_confinement
+else
+	skip socket_confinement "strace or python3 is not installed"
+fi
+
+# The server process killed: ls fails at once, unmounting works.
+rm -f "$tmp/sock"
+start_server
+mount_lfs "$mnt" --socket "$tmp/sock"
+lfs_pid=$pid
+T 10 ls "$mnt/t4" >/dev/null && kill -KILL "$server_pid" && sleep 0.2
+start=$(date +%s)
+T 10 ls -R "$mnt/t4" >/dev/null 2>"$tmp/err"
+ls_rc=$?
+end=$(date +%s)
+note "ls after the server died: status $ls_rc in $((end - start)) s: $(head -n1 "$tmp/err")"
+[ "$ls_rc" != 0 ] && [ "$ls_rc" != 124 ] && [ "$ls_rc" != 137 ] &&
+	[ $((end - start)) -le 2 ] && T 10 fusermount3 -u "$mnt" &&
+	wait_gone "$lfs_pid" 5
+ok $? socket_server_killed
 
 exit $failed

@@ -6,6 +6,8 @@ an absolute path must be under it, a relative one must hang off a directory
 fd under it (never the working directory), and every fd it opened must name
 a file under it. The server reopens inodes it holds through /proc/self/fd/N:
 such a name counts as the file fd N was opened on (strace -y shows that).
+Start-up (the dynamic loader, the listening socket) is not serving anyone:
+the check starts with the first lookup below a directory fd in EXPORT.
 Prints the offending lines; exits 1 if there is one, or if COMM resolved
 nothing at all (then the check could not have failed)."""
 import re
@@ -113,13 +115,22 @@ def whole_lines(f):
         yield line
 
 
-bad, seen = [], 0
+bad, seen, serving = [], 0, False
 with open(log, errors='replace') as f:
     for line in whole_lines(f):
         m = line_re.match(line)
         if not m or m.group(1) != comm:
             continue
+        if not serving:
+            first = split_args(m.group(3))[0]
+            serving = (m.group(2) in PAIRS and fd_path(first) is not None and
+                       inside(fd_path(first)) and not
+                       fd_path(first).startswith(ALLOWED))
         ret = m.group(5)
+        if not serving:
+            if ret and ret[1:].startswith('/') and m.group(4).isdigit():
+                fds[int(m.group(4))] = ret[1:-1]
+            continue
         if ret and ret[1:].startswith('/') and m.group(4).isdigit():
             fds[int(m.group(4))] = ret[1:-1]
             if not (inside(ret[1:-1]) or proc_fd_re.match(ret[1:-1])):
