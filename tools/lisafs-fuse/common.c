@@ -38,13 +38,13 @@ void lfs_fill_stat(const struct statx *sx, struct stat *st)
 	st->st_ctim.tv_nsec = sx->stx_ctime.tv_nsec;
 }
 
-int lfs_make_entry(struct lfs *fs, const struct lisafs_inode *child,
-		   struct fuse_entry_param *e)
+int lfs_make_entry(struct lfs *fs, fuse_ino_t parent, const char *name,
+		   const struct lisafs_inode *child, struct fuse_entry_param *e)
 {
 	int err = 0;
 
 	memset(e, 0, sizeof(*e));
-	e->ino = lfs_nodes_get(&fs->nodes, child, &err);
+	e->ino = lfs_nodes_get(&fs->nodes, parent, name, child, &err);
 	if (!e->ino)
 		return err;
 	lfs_fill_stat(&child->stat, &e->attr);

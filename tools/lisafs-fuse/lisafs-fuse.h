@@ -25,7 +25,11 @@ struct lfs_options {
 	bool host_fd;			/* use a file descriptor the server donates */
 	unsigned int channels;
 	unsigned int call_timeout_ms;
+	unsigned int max_inodes;	/* 0: let the kernel keep them all */
 };
+
+/* Well below the server's default of 65536 FDIDs per connection. */
+#define LFS_DEFAULT_MAX_INODES 16384
 
 struct lfs {
 	struct lisafs_client *client;
@@ -51,9 +55,12 @@ static inline void lfs_fail(fuse_req_t req, int errnum)
 /* Reply with -err from a lisafs call, EIO once the server is gone. */
 void lfs_reply_err(fuse_req_t req, int err);
 void lfs_fill_stat(const struct statx *sx, struct stat *st);
-/* The kernel's entry for a new (or re-found) inode; takes child's FDID. */
-int lfs_make_entry(struct lfs *fs, const struct lisafs_inode *child,
-		   struct fuse_entry_param *e);
+/*
+ * The kernel's entry for a new (or re-found) inode, found as name in parent;
+ * takes child's FDID.
+ */
+int lfs_make_entry(struct lfs *fs, fuse_ino_t parent, const char *name,
+		   const struct lisafs_inode *child, struct fuse_entry_param *e);
 
 void lfs_set_entry_ops(struct fuse_lowlevel_ops *ops);
 void lfs_set_file_ops(struct fuse_lowlevel_ops *ops);

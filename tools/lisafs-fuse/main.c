@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lisafs-fuse.h"
+#include "reaper.h"
 #include "server_child.h"
 #include "watchdog.h"
 
@@ -46,6 +47,7 @@ static const struct fuse_opt cli_opts[] = {
 	{ "negative_timeout=%lf", offsetof(struct cli, opt.negative_timeout), 0 },
 	{ "channels=%u", offsetof(struct cli, opt.channels), 0 },
 	{ "call_timeout=%u", offsetof(struct cli, opt.call_timeout_ms), 0 },
+	{ "max_inodes=%u", offsetof(struct cli, opt.max_inodes), 0 },
 	CLI_OPT("noxattr", no_xattr),
 	CLI_OPT("no_host_fd", no_host_fd),
 	FUSE_OPT_KEY("ro", KEY_RO),
@@ -69,6 +71,8 @@ static void usage(const char *prog)
 	       "    -o negative_timeout=S  \"no such name\" cache seconds (default 0)\n"
 	       "    -o channels=N          lisafs channels (default: the library's)\n"
 	       "    -o call_timeout=MS     fail a lisafs call after MS (default: never)\n"
+	       "    -o max_inodes=N        ask the kernel to drop names past N cached\n"
+	       "                           inodes (default 16384, 0: never)\n"
 	       "    -o noxattr             no extended attributes\n"
 	       "    -o no_host_fd          data through lisafs even when the server\n"
 	       "                           donates the file's descriptor\n"
@@ -206,10 +210,12 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_lowlevel_ops ops = { .init = lfs_init };
 	struct cli cli = {
-		.opt = { .entry_timeout = 1, .attr_timeout = 1 },
+		.opt = { .entry_timeout = 1, .attr_timeout = 1,
+			 .max_inodes = LFS_DEFAULT_MAX_INODES },
 	};
 	struct fuse_cmdline_opts co;
 	struct lfs_watchdog *wd = NULL;
+	struct lfs_reaper *reaper = NULL;
 	static struct lfs fs;
 	pid_t child = 0;
 	int sock = -1, err, ret = 1;
@@ -269,8 +275,13 @@ int main(int argc, char *argv[])
 			strerror(-err));
 		goto out_unmount;
 	}
+	err = lfs_reaper_start(&fs, fs.opt.max_inodes, &reaper);
+	if (err)
+		fprintf(stderr, "lisafs-fuse: no inode reaper: %s\n",
+			strerror(-err));
 	ret = run(fs.se, &co) ? 1 : 0;
 
+	lfs_reaper_stop(reaper);
 	lfs_watchdog_stop(wd);
 	lfs_nodes_destroy(&fs.nodes, atomic_load(&fs.dead));
 	lisafs_client_destroy(fs.client);

@@ -67,6 +67,20 @@ static void maybe_grow(struct lfs_nodes *t)
 	t->n_buckets = old * 2;
 }
 
+static void lru_unlink(struct lfs_node *n)
+{
+	n->lru_prev->lru_next = n->lru_next;
+	n->lru_next->lru_prev = n->lru_prev;
+}
+
+static void lru_push(struct lfs_nodes *t, struct lfs_node *n)
+{
+	n->lru_next = t->lru.lru_next;
+	n->lru_prev = &t->lru;
+	t->lru.lru_next->lru_prev = n;
+	t->lru.lru_next = n;
+}
+
 static void fill_key(struct lfs_node *n, const struct lisafs_inode *in)
 {
 	n->fdid = in->fdid;
@@ -84,6 +98,7 @@ int lfs_nodes_init(struct lfs_nodes *t, struct lisafs_client *client,
 		return -ENOMEM;
 	t->n_buckets = LFS_MIN_BUCKETS;
 	t->client = client;
+	t->lru.lru_next = t->lru.lru_prev = &t->lru;
 	pthread_mutex_init(&t->lock, NULL);
 	fill_key(&t->root, root);
 	t->root.nlookup = 1;
@@ -124,8 +139,8 @@ static void send_closes(struct lfs_nodes *t, const uint64_t *batch, size_t n)
 		(void)lisafs_client_close(t->client, batch, n);
 }
 
-uint64_t lfs_nodes_get(struct lfs_nodes *t, const struct lisafs_inode *in,
-		       int *err)
+uint64_t lfs_nodes_get(struct lfs_nodes *t, uint64_t parent, const char *name,
+		       const struct lisafs_inode *in, int *err)
 {
 	uint64_t batch[LFS_CLOSE_BATCH], id;
 	struct lfs_node *n, *fresh = NULL;
@@ -144,11 +159,18 @@ uint64_t lfs_nodes_get(struct lfs_nodes *t, const struct lisafs_inode *in,
 	if (n) {
 		/* The node's FDID pins the same host inode; keep that one. */
 		n_batch = queue_close(t, in->fdid, batch);
+		if (n != &t->root) {
+			lru_unlink(n);
+			lru_push(t, n);
+		}
 	} else if (fresh) {
 		n = fresh;
 		fresh = NULL;
 		fill_key(n, in);
+		n->parent = parent;
+		n->name = strdup(name);	/* NULL only makes it unreapable */
 		insert(t, n);
+		lru_push(t, n);
 		maybe_grow(t);
 	} else {
 		n_batch = queue_close(t, in->fdid, batch);
@@ -177,11 +199,14 @@ void lfs_nodes_forget(struct lfs_nodes *t, uint64_t nodeid, uint64_t count)
 	n->nlookup = count < n->nlookup ? n->nlookup - count : 0;
 	if (n->nlookup == 0) {
 		unlink_node(t, n);
+		lru_unlink(n);
 		n_batch = queue_close(t, n->fdid, batch);
 	} else {
 		n = NULL;
 	}
 	pthread_mutex_unlock(&t->lock);
+	if (n)
+		free(n->name);
 	free(n);
 	send_closes(t, batch, n_batch);
 }
@@ -210,6 +235,40 @@ void lfs_nodes_flush(struct lfs_nodes *t)
 	send_closes(t, batch, n_batch);
 }
 
+size_t lfs_nodes_count(struct lfs_nodes *t)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->count;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+size_t lfs_nodes_victims(struct lfs_nodes *t, size_t limit,
+			 struct lfs_victim *out, size_t max)
+{
+	size_t got = 0, scanned = 0;
+	struct lfs_node *n;
+
+	pthread_mutex_lock(&t->lock);
+	while (got < max && t->count > limit + got && scanned++ < t->count) {
+		n = t->lru.lru_prev;
+		if (n == &t->lru)
+			break;
+		lru_unlink(n);
+		lru_push(t, n);
+		if (!n->name)
+			continue;
+		out[got].parent = n->parent;
+		out[got].name = strdup(n->name);
+		if (out[got].name)
+			got++;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return got;
+}
+
 void lfs_nodes_destroy(struct lfs_nodes *t, int server_gone)
 {
 	struct lfs_node *n, *next;
@@ -220,8 +279,10 @@ void lfs_nodes_destroy(struct lfs_nodes *t, int server_gone)
 			next = n->hash_next;
 			if (!server_gone)
 				lfs_nodes_close_fdid(t, n->fdid);
-			if (n != &t->root)
+			if (n != &t->root) {
+				free(n->name);
 				free(n);
+			}
 		}
 	}
 	if (!server_gone)

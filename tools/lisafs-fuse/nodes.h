@@ -5,6 +5,11 @@
  * sees one inode. The kernel's lookup count decides a node's life: forget
  * dropping it to zero closes the FDID. FDIDs to close are batched, as Close
  * takes an array and FDIDs are never reused by the server.
+ *
+ * Each node also remembers where it was first found (parent node ID and
+ * name) and sits on a least-recently-found list, so the reaper (reaper.c)
+ * can ask the kernel to drop the oldest names when the table grows past a
+ * limit; the kernel then forgets their inodes and the FDIDs are closed.
  */
 #ifndef LISAFS_FUSE_NODES_H
 #define LISAFS_FUSE_NODES_H
@@ -23,6 +28,15 @@ struct lfs_node {
 	uint32_t dev_major, dev_minor;
 	uint64_t nlookup;		/* the kernel's references */
 	struct lfs_node *hash_next;
+	uint64_t parent;		/* node ID it was first found in */
+	char *name;			/* ... under this name; NULL: unknown */
+	struct lfs_node *lru_prev, *lru_next;
+};
+
+/* A name to drop from the kernel's cache (see lfs_nodes_victims). */
+struct lfs_victim {
+	uint64_t parent;
+	char *name;			/* the caller frees it */
 };
 
 #define LFS_CLOSE_BATCH 64
@@ -33,6 +47,7 @@ struct lfs_nodes {
 	struct lfs_node **buckets;
 	size_t n_buckets, count;
 	struct lfs_node root;		/* node ID 1; never forgotten */
+	struct lfs_node lru;		/* list head: next is the newest */
 	struct lisafs_client *client;
 	uint64_t to_close[LFS_CLOSE_BATCH];
 	size_t n_to_close;
@@ -49,11 +64,18 @@ struct lfs_node *lfs_node(struct lfs_nodes *t, uint64_t nodeid);
  * kernel reference; the inode's FDID becomes the node's or is closed.
  * Returns the node ID, or 0 with -ENOMEM in *err.
  */
-uint64_t lfs_nodes_get(struct lfs_nodes *t, const struct lisafs_inode *in,
-		       int *err);
+uint64_t lfs_nodes_get(struct lfs_nodes *t, uint64_t parent, const char *name,
+		       const struct lisafs_inode *in, int *err);
 void lfs_nodes_forget(struct lfs_nodes *t, uint64_t nodeid, uint64_t n);
 /* Closes an FDID that no node keeps (a failed reply, a lost race). */
 void lfs_nodes_close_fdid(struct lfs_nodes *t, uint64_t fdid);
 void lfs_nodes_flush(struct lfs_nodes *t);
+size_t lfs_nodes_count(struct lfs_nodes *t);
+/*
+ * Up to max of the least recently found nodes, while more than limit nodes
+ * exist; they move to the front, so the next call picks others.
+ */
+size_t lfs_nodes_victims(struct lfs_nodes *t, size_t limit,
+			 struct lfs_victim *out, size_t max);
 
 #endif

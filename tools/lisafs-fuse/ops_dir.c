@@ -125,8 +125,8 @@ static bool is_dot(const char *name)
 }
 
 /* The full entry of a name for readdirplus; ino 0 (a plain dirent) if none. */
-static void walk_entry(struct lfs *fs, uint64_t dirfd, const char *name,
-		       struct fuse_entry_param *e)
+static void walk_entry(struct lfs *fs, fuse_ino_t dir, uint64_t dirfd,
+		       const char *name, struct fuse_entry_param *e)
 {
 	struct lisafs_inode child;
 	size_t n = 1;
@@ -138,7 +138,7 @@ static void walk_entry(struct lfs *fs, uint64_t dirfd, const char *name,
 	if (lisafs_client_walk(fs->client, dirfd, &name, 1, &child, &n,
 			       &status) || n == 0)
 		return;
-	if (lfs_make_entry(fs, &child, e))
+	if (lfs_make_entry(fs, dir, name, &child, e))
 		e->ino = 0;
 }
 
@@ -146,8 +146,9 @@ static void walk_entry(struct lfs *fs, uint64_t dirfd, const char *name,
  * Entry i into buf at *used; false when it does not fit. A readdirplus
  * entry carries a kernel reference, dropped again if it does not fit.
  */
-static bool put_entry(fuse_req_t req, uint64_t dirfd, struct lfs_dir *dir,
-		      size_t i, bool plus, char *buf, size_t size, size_t *used)
+static bool put_entry(fuse_req_t req, fuse_ino_t ino, uint64_t dirfd,
+		      struct lfs_dir *dir, size_t i, bool plus, char *buf,
+		      size_t size, size_t *used)
 {
 	struct lfs *fs = lfs_of(req);
 	const char *name = dir->names + dir->ents[i].name_off;
@@ -167,7 +168,7 @@ static bool put_entry(fuse_req_t req, uint64_t dirfd, struct lfs_dir *dir,
 	/* Measure first, so a name that does not fit is not walked. */
 	if (fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0) > size - *used)
 		return false;
-	walk_entry(fs, dirfd, name, &e);
+	walk_entry(fs, ino, dirfd, name, &e);
 	if (!e.ino) {
 		e.attr.st_ino = dir->ents[i].ino;
 		e.attr.st_mode = (mode_t)dir->ents[i].type << 12;
@@ -194,7 +195,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (off == 0)
 		err = load(fs, dir);
 	for (i = off; !err && i < dir->n; i++) {
-		if (!put_entry(req, dirfd, dir, i, plus, buf, size, &used))
+		if (!put_entry(req, ino, dirfd, dir, i, plus, buf, size,
+			       &used))
 			break;
 	}
 	pthread_mutex_unlock(&dir->lock);

@@ -18,11 +18,12 @@ static uint64_t fdid_of(fuse_req_t req, fuse_ino_t ino)
 }
 
 /* Hands a new inode to the kernel; a reply the kernel never got is forgotten. */
-static void reply_entry(fuse_req_t req, const struct lisafs_inode *child)
+static void reply_entry(fuse_req_t req, fuse_ino_t parent, const char *name,
+			const struct lisafs_inode *child)
 {
 	struct lfs *fs = lfs_of(req);
 	struct fuse_entry_param e;
-	int err = lfs_make_entry(fs, child, &e);
+	int err = lfs_make_entry(fs, parent, name, child, &e);
 
 	if (err)
 		return lfs_reply_err(req, err);
@@ -30,12 +31,12 @@ static void reply_entry(fuse_req_t req, const struct lisafs_inode *child)
 		lfs_nodes_forget(&fs->nodes, e.ino, 1);
 }
 
-static void reply_created(fuse_req_t req, int err,
-			  const struct lisafs_inode *child)
+static void reply_created(fuse_req_t req, int err, fuse_ino_t parent,
+			  const char *name, const struct lisafs_inode *child)
 {
 	if (err)
 		return lfs_reply_err(req, err);
-	reply_entry(req, child);
+	reply_entry(req, parent, name, child);
 }
 
 static void lfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -61,7 +62,7 @@ static void lfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			fuse_reply_err(req, ENOENT);
 		return;
 	}
-	reply_entry(req, &child);
+	reply_entry(req, parent, name, &child);
 }
 
 static void lfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -180,7 +181,7 @@ static void lfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	err = lisafs_client_mknodat(lfs_of(req)->client, fdid_of(req, parent),
 				    name, mode, rdev, ctx->uid, ctx->gid, &child);
-	reply_created(req, err, &child);
+	reply_created(req, err, parent, name, &child);
 }
 
 static void lfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -193,7 +194,7 @@ static void lfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	err = lisafs_client_mkdirat(lfs_of(req)->client, fdid_of(req, parent),
 				    name, (mode & 07777) | S_IFDIR, ctx->uid,
 				    ctx->gid, &child);
-	reply_created(req, err, &child);
+	reply_created(req, err, parent, name, &child);
 }
 
 static void lfs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
@@ -205,7 +206,7 @@ static void lfs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
 
 	err = lisafs_client_symlinkat(lfs_of(req)->client, fdid_of(req, parent),
 				      name, target, ctx->uid, ctx->gid, &child);
-	reply_created(req, err, &child);
+	reply_created(req, err, parent, name, &child);
 }
 
 static void lfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
@@ -216,7 +217,7 @@ static void lfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 
 	err = lisafs_client_linkat(lfs_of(req)->client, fdid_of(req, newparent),
 				   newname, fdid_of(req, ino), &child);
-	reply_created(req, err, &child);
+	reply_created(req, err, newparent, newname, &child);
 }
 
 static void lfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)

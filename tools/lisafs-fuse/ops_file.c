@@ -103,7 +103,7 @@ static void lfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		lfs_nodes_close_fdid(&fs->nodes, child.fdid);
 		return lfs_fail(req, ENOMEM);
 	}
-	err = lfs_make_entry(fs, &child, &e);
+	err = lfs_make_entry(fs, parent, name, &child, &e);
 	if (err) {
 		free_file(fs, f);
 		return lfs_reply_err(req, err);

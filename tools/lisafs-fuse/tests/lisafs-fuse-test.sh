@@ -31,7 +31,7 @@ CHECKS="mount cp_a_into cp_a_out find_printf tar_roundtrip mv_across_dirs
 rm_r ln_hard ln_s_readlink truncate touch_d chmod statfs read_only fio_verify
 confinement_symlink_shown confinement_server_opens sigterm_unmounts
 fusermount_unmounts server_killed_mid_copy socket_cp_a socket_confinement
-socket_server_killed"
+socket_server_killed inode_limit"
 echo "1..$(echo $CHECKS | wc -w)"
 
 skip_all() {
@@ -84,17 +84,23 @@ wait_mount() {
 	i=0
 	while [ $i -lt 100 ]; do
 		mountpoint -q "$1" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
+		alive "$2" || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
 	return 1
 }
+# alive PID: running, not a zombie (a child of this shell stays one until
+# the shell reaps it, which it does when it pleases).
+alive() {
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
 # wait_gone PID SECONDS: true once the process has exited.
 wait_gone() {
 	i=0
 	while [ $i -lt $(($2 * 10)) ]; do
-		kill -0 "$1" 2>/dev/null || return 0
+		alive "$1" || return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -290,6 +296,32 @@ note "ls after the server died: status $ls_rc: $(cat "$tmp/err")"
 	[ "$ls_rc" != 0 ] && [ "$ls_rc" != 124 ] && [ "$ls_rc" != 137 ] &&
 	T 10 fusermount3 -u "$mnt" && wait_gone "$lfs_pid" 5
 ok $? server_killed_mid_copy
+
+# -o max_inodes: a stat of 3,000 names needs 3,000 inodes (each a server
+# descriptor); within a few seconds the kernel has dropped all but about 300.
+mkdir "$export_dir/many"
+i=0
+while [ $i -lt 3000 ]; do : >"$export_dir/many/f$i"; i=$((i + 1)); done
+mount_lfs "$mnt" --export "$export_dir" -o max_inodes=300
+lfs_pid=$pid
+child=$(server_child "$lfs_pid")
+(cd "$export_dir/many" && find . -printf '%p %s %n\n' | LC_ALL=C sort) >"$tmp/f1"
+(cd "$mnt/many" && T 60 find . -printf '%p %s %n\n' | LC_ALL=C sort) >"$tmp/f2"
+cmp -s "$tmp/f1" "$tmp/f2"
+rc=$?
+fds=99999
+i=0
+while [ $rc = 0 ] && [ -n "$child" ] && [ $i -lt 50 ]; do
+	fds=$(ls "/proc/$child/fd" | wc -l)
+	[ "$fds" -le 364 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+note "server descriptors after the walk: $fds"
+[ $rc = 0 ] && [ "$fds" -le 364 ]
+ok $? inode_limit
+T 10 fusermount3 -u "$mnt"
+wait_gone "$lfs_pid" 5
 
 # --socket: lisafs-server on its own, under strace, so every system call it
 # makes is checked, and lisafs-fuse connecting to its socket.
