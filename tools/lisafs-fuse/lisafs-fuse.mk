@@ -28,6 +28,33 @@ NATIVE_CHECKS += lisafs-fuse-test
 
 include bench/fs/fs-bench.mk
 
+# The same tests with lisafs-fuse built with ASan+UBSan (over the sanitized
+# library). The daemons' reports go to files: any report is one more FAIL.
+LISAFS_FUSE_SAN := $(BUILD)/lib/san/tools/lisafs-fuse
+$(LISAFS_FUSE_SAN): $(LISAFS_FUSE_SRCS) $(LISAFS_FUSE_HDRS) $(LIB_SAN_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(LIB_SAN_FLAGS) -pthread $(CPPFLAGS_COMMON) \
+		$(FUSE3_CFLAGS) -o $@ $(LISAFS_FUSE_SRCS) $(LIB_SAN_A) \
+		$(LIB_LDLIBS) $(FUSE3_LIBS)
+
+.PHONY: lisafs-fuse-test-sanitize
+lisafs-fuse-test-sanitize: $(LISAFS_FUSE_SAN) $(LISAFS_SERVER)
+	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
+	@rm -rf $(RESULTS)/$@.san && mkdir -p $(RESULTS)/$@.san
+	@ASAN_OPTIONS=detect_leaks=1:log_path=$(RESULTS)/$@.san/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(RESULTS)/$@.san/ubsan \
+		scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse-san/ \
+		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE_SAN) \
+		$(LISAFS_SERVER)
+	@# LeakSanitizer cannot run under strace (the confinement check).
+	@if grep -l -e 'ERROR: AddressSanitizer' -e 'runtime error' \
+		-e 'ERROR: LeakSanitizer: detected' $(RESULTS)/$@.san/* 2>/dev/null; then \
+		echo "FAIL lisafs-fuse-san/sanitizer_reports" >>$(RESULTS)/$@.results; \
+	else \
+		echo "PASS lisafs-fuse-san/sanitizer_reports" >>$(RESULTS)/$@.results; \
+	fi
+NATIVE_CHECKS += lisafs-fuse-test-sanitize
+
 .PHONY: demo-fuse
 demo-fuse: deps $(LISAFS_FUSE)
 	@tools/lisafs-fuse/demo-fuse.sh $(LISAFS_FUSE)
