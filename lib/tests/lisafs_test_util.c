@@ -15,12 +15,14 @@
 
 int lt_default_transport(void)
 {
+	const char *t = getenv("LISAFS_TEST_TRANSPORT");
+
+	if (t)
+		return !strcmp(t, "device") ? LT_DEVICE : LT_FUTEX;
 #ifdef TEST_DEFAULT_DEVICE
 	return LT_DEVICE;
 #else
-	const char *t = getenv("LISAFS_TEST_TRANSPORT");
-
-	return t && !strcmp(t, "device") ? LT_DEVICE : LT_FUTEX;
+	return LT_FUTEX;
 #endif
 }
 

@@ -24,7 +24,10 @@ struct lt_env {
 	int fds_before;
 };
 
-/* Default transport: LT_DEVICE when built for the VM (device tests). */
+/*
+ * Default channel kind: LISAFS_TEST_TRANSPORT=device|futex, else LT_DEVICE
+ * in the VM build (TEST_DEFAULT_DEVICE), else LT_FUTEX.
+ */
 int lt_default_transport(void);
 bool lt_device_present(void);
 /* New export + server (flags) + client over transport; 0 or -errno. */

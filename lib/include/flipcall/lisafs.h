@@ -168,7 +168,7 @@ void lisafs_client_destroy(struct lisafs_client *c);
 /* 1 if the server listed mid in Mount's supported messages, else 0. */
 int lisafs_client_supports(const struct lisafs_client *c, uint16_t mid);
 uint32_t lisafs_client_max_message_size(const struct lisafs_client *c);
-/* How many channels run over futexes and over /dev/flipcall. */
+/* How many working channels run over futexes and over /dev/flipcall. */
 int lisafs_client_channels(const struct lisafs_client *c, int *futex,
 			   int *device);
 
@@ -291,6 +291,7 @@ struct lisafs_server_options {
 	uint32_t flags;			/* LISAFS_SERVER_* */
 	uint32_t max_fdids_per_conn;	/* 0: default (65536) */
 	uint32_t max_connections;	/* 0: default (64) */
+	uint32_t spin_ns;		/* channel spin before sleeping (0: none) */
 };
 
 /* export_dir is opened once; the server never leaves it. */

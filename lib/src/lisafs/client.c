@@ -64,6 +64,22 @@ int lfs_tx_begin(struct lisafs_client *c, struct lfs_tx *tx, bool socket_only)
 	return 0;
 }
 
+int lfs_client_begin(struct lisafs_client *c, struct lfs_tx *tx, uint16_t mid,
+		     struct lfs_wr *w)
+{
+	int err;
+
+	if (!c)
+		return -EINVAL;
+	if (!lisafs_client_supports(c, mid))
+		return -EOPNOTSUPP;
+	err = lfs_tx_begin(c, tx, false);
+	if (err)
+		return err;
+	lfs_wr_init(w, tx->buf, tx->cap);
+	return 0;
+}
+
 static int decode_response(struct lfs_tx *tx, uint16_t mid, uint16_t rmid)
 {
 	uint32_t e;
@@ -450,6 +466,8 @@ FLIPCALL_EXPORT int lisafs_client_channels(const struct lisafs_client *c,
 	if (!c)
 		return -EINVAL;
 	for (int i = 0; i < c->n_chans; i++) {
+		if (__atomic_load_n(&c->chans[i]->dead, __ATOMIC_ACQUIRE))
+			continue;
 		if (c->chans[i]->ch.device)
 			d++;
 		else

@@ -14,23 +14,6 @@
 #include "lisafs/client_internal.h"
 #include "lisafs/wire.h"
 
-/* Begin a transaction for mid, refusing MIDs the server did not list. */
-static int begin(struct lisafs_client *c, struct lfs_tx *tx, uint16_t mid,
-		 struct lfs_wr *w)
-{
-	int err;
-
-	if (!c)
-		return -EINVAL;
-	if (!lisafs_client_supports(c, mid))
-		return -EOPNOTSUPP;
-	err = lfs_tx_begin(c, tx, false);
-	if (err)
-		return err;
-	lfs_wr_init(w, tx->buf, tx->cap);
-	return 0;
-}
-
 /* Send what w holds; EIO if it did not fit in a message. */
 static int call(struct lfs_tx *tx, uint16_t mid, const struct lfs_wr *w,
 		struct lfs_rd *rd)
@@ -96,7 +79,7 @@ FLIPCALL_EXPORT int lisafs_client_fstat(struct lisafs_client *c, uint64_t fd,
 	struct lfs_tx tx;
 	struct lfs_wr w;
 	struct lfs_rd rd;
-	int err = begin(c, &tx, LISAFS_MID_FSTAT, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_FSTAT, &w);
 
 	if (err)
 		return err;
@@ -127,7 +110,7 @@ FLIPCALL_EXPORT int lisafs_client_setstat(struct lisafs_client *c, uint64_t fd,
 
 	if (!req)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_SETSTAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_SETSTAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
@@ -187,7 +170,7 @@ FLIPCALL_EXPORT int lisafs_client_walk(struct lisafs_client *c, uint64_t dirfd,
 
 	if (!n_inodes || (n_names && !inodes))
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_WALK, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_WALK, &w);
 	if (err)
 		return err;
 	err = wr_walk_req(&w, dirfd, names, n_names, false);
@@ -226,7 +209,7 @@ FLIPCALL_EXPORT int lisafs_client_walk_stat(struct lisafs_client *c,
 
 	if (!n_stats || (n_names && !stats))
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_WALK_STAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_WALK_STAT, &w);
 	if (err)
 		return err;
 	err = wr_walk_req(&w, dirfd, names, n_names, true);
@@ -270,7 +253,7 @@ FLIPCALL_EXPORT int lisafs_client_openat(struct lisafs_client *c, uint64_t fd,
 		*host_fd = -1;
 	if (!open_fd)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_OPENAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_OPENAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
@@ -311,7 +294,7 @@ FLIPCALL_EXPORT int lisafs_client_open_create_at(struct lisafs_client *c,
 	err = check_name(name);
 	if (err || !open_fd)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_OPEN_CREATE_AT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_OPEN_CREATE_AT, &w);
 	if (err)
 		return err;
 	wr_create_common(&w, dirfd, uid, gid, mode);
@@ -345,7 +328,7 @@ static int fd_array_call(struct lisafs_client *c, uint16_t mid,
 
 	if (n > UINT16_MAX || (n && !fds))
 		return -EINVAL;
-	err = begin(c, &tx, mid, &w);
+	err = lfs_client_begin(c, &tx, mid, &w);
 	if (err)
 		return err;
 	lfs_wr_u16(&w, (uint16_t)n);
@@ -374,7 +357,7 @@ static ssize_t pread_once(struct lisafs_client *c, uint64_t open_fd,
 	struct lfs_wr w;
 	struct lfs_rd rd;
 	ssize_t ret;
-	int err = begin(c, &tx, LISAFS_MID_PREAD, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_PREAD, &w);
 
 	if (err)
 		return err;
@@ -433,7 +416,7 @@ static ssize_t pwrite_once(struct lisafs_client *c, uint64_t open_fd,
 	struct lfs_wr w;
 	struct lfs_rd rd;
 	ssize_t ret;
-	int err = begin(c, &tx, LISAFS_MID_PWRITE, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_PWRITE, &w);
 
 	if (err)
 		return err;
@@ -489,7 +472,7 @@ FLIPCALL_EXPORT int lisafs_client_mkdirat(struct lisafs_client *c,
 
 	if (err)
 		return err;
-	err = begin(c, &tx, LISAFS_MID_MKDIRAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_MKDIRAT, &w);
 	if (err)
 		return err;
 	wr_create_common(&w, dirfd, uid, gid, mode);
@@ -508,7 +491,7 @@ FLIPCALL_EXPORT int lisafs_client_mknodat(struct lisafs_client *c,
 
 	if (err)
 		return err;
-	err = begin(c, &tx, LISAFS_MID_MKNODAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_MKNODAT, &w);
 	if (err)
 		return err;
 	wr_create_common(&w, dirfd, uid, gid, mode);
@@ -530,7 +513,7 @@ FLIPCALL_EXPORT int lisafs_client_symlinkat(struct lisafs_client *c,
 
 	if (err || !target)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_SYMLINKAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_SYMLINKAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, dirfd);
@@ -552,7 +535,7 @@ FLIPCALL_EXPORT int lisafs_client_linkat(struct lisafs_client *c,
 
 	if (err)
 		return err;
-	err = begin(c, &tx, LISAFS_MID_LINKAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_LINKAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, dirfd);
@@ -571,7 +554,7 @@ FLIPCALL_EXPORT int lisafs_client_fstatfs(struct lisafs_client *c, uint64_t fd,
 
 	if (!out)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_FSTATFS, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_FSTATFS, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
@@ -602,7 +585,7 @@ FLIPCALL_EXPORT int lisafs_client_fallocate(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = begin(c, &tx, LISAFS_MID_FALLOCATE, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_FALLOCATE, &w);
 
 	if (err)
 		return err;
@@ -645,7 +628,7 @@ FLIPCALL_EXPORT ssize_t lisafs_client_readlinkat(struct lisafs_client *c,
 
 	if (size && !buf)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_READLINKAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_READLINKAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
@@ -660,7 +643,7 @@ FLIPCALL_EXPORT int lisafs_client_flush(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = begin(c, &tx, LISAFS_MID_FLUSH, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_FLUSH, &w);
 
 	if (err)
 		return err;
@@ -678,7 +661,7 @@ FLIPCALL_EXPORT int lisafs_client_unlinkat(struct lisafs_client *c,
 
 	if (err)
 		return err;
-	err = begin(c, &tx, LISAFS_MID_UNLINKAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_UNLINKAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, dirfd);
@@ -697,7 +680,7 @@ static int rename_call(struct lisafs_client *c, uint16_t mid,
 
 	if (check_name(old_name) || check_name(new_name))
 		return -EINVAL;
-	err = begin(c, &tx, mid, &w);
+	err = lfs_client_begin(c, &tx, mid, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, old_dir);
@@ -738,7 +721,7 @@ FLIPCALL_EXPORT int lisafs_client_getdents64(struct lisafs_client *c,
 	struct lfs_wr w;
 	struct lfs_rd rd;
 	uint16_t n = 0;
-	int err = begin(c, &tx, LISAFS_MID_GETDENTS64, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_GETDENTS64, &w);
 
 	if (err)
 		return err;
@@ -782,7 +765,7 @@ FLIPCALL_EXPORT ssize_t lisafs_client_fgetxattr(struct lisafs_client *c,
 
 	if (!name || (size && !buf))
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_FGETXATTR, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_FGETXATTR, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
@@ -805,7 +788,7 @@ FLIPCALL_EXPORT int lisafs_client_fsetxattr(struct lisafs_client *c,
 
 	if (!name || size > UINT16_MAX || (size && !value))
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_FSETXATTR, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_FSETXATTR, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
@@ -827,7 +810,7 @@ FLIPCALL_EXPORT ssize_t lisafs_client_flistxattr(struct lisafs_client *c,
 
 	if (size && !buf)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_FLISTXATTR, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_FLISTXATTR, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
@@ -868,7 +851,7 @@ FLIPCALL_EXPORT int lisafs_client_fremovexattr(struct lisafs_client *c,
 
 	if (!name)
 		return -EINVAL;
-	err = begin(c, &tx, LISAFS_MID_FREMOVEXATTR, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_FREMOVEXATTR, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);

@@ -58,6 +58,13 @@ struct lfs_tx {
 	unsigned int nfds;
 };
 
+struct lfs_wr;
+/*
+ * A typed call's start: refuse MIDs the server did not list, begin a
+ * transaction and point w at its request buffer.
+ */
+int lfs_client_begin(struct lisafs_client *c, struct lfs_tx *tx, uint16_t mid,
+		     struct lfs_wr *w);
 /* Start a transaction (socket_only: the socket even if channels are free). */
 int lfs_tx_begin(struct lisafs_client *c, struct lfs_tx *tx, bool socket_only);
 /*

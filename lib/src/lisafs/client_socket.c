@@ -12,21 +12,6 @@
 #include "lisafs/client_internal.h"
 #include "lisafs/wire.h"
 
-static int sock_begin(struct lisafs_client *c, struct lfs_tx *tx,
-		      uint16_t mid, struct lfs_wr *w)
-{
-	int err;
-
-	if (!c)
-		return -EINVAL;
-	if (!lisafs_client_supports(c, mid))
-		return -EOPNOTSUPP;
-	err = lfs_tx_begin(c, tx, false);
-	if (!err)
-		lfs_wr_init(w, tx->buf, tx->cap);
-	return err;
-}
-
 /* The response's single donated fd, or -EPROTO when it did not come. */
 static int take_sock(struct lfs_tx *tx, int *out)
 {
@@ -48,7 +33,7 @@ FLIPCALL_EXPORT int lisafs_client_connect_socket(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = sock_begin(c, &tx, LISAFS_MID_CONNECT, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_CONNECT, &w);
 
 	if (err)
 		return err;
@@ -77,7 +62,7 @@ FLIPCALL_EXPORT int lisafs_client_bindat(struct lisafs_client *c,
 
 	if (!name || !lfs_name_is_safe(name, strlen(name)))
 		return -EINVAL;
-	err = sock_begin(c, &tx, LISAFS_MID_BINDAT, &w);
+	err = lfs_client_begin(c, &tx, LISAFS_MID_BINDAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, dirfd);
@@ -110,7 +95,7 @@ FLIPCALL_EXPORT int lisafs_client_listen(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = sock_begin(c, &tx, LISAFS_MID_LISTEN, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_LISTEN, &w);
 
 	if (err)
 		return err;
@@ -129,7 +114,7 @@ FLIPCALL_EXPORT int lisafs_client_accept(struct lisafs_client *c,
 	struct lfs_tx tx;
 	struct lfs_wr w;
 	struct lfs_rd rd;
-	int err = sock_begin(c, &tx, LISAFS_MID_ACCEPT, &w);
+	int err = lfs_client_begin(c, &tx, LISAFS_MID_ACCEPT, &w);
 
 	if (err)
 		return err;
@@ -174,7 +159,8 @@ FLIPCALL_EXPORT int lisafs_client_call(struct lisafs_client *c, uint16_t mid,
 		lfs_tx_end(&tx);
 		return -EIO;
 	}
-	memcpy(tx.buf, req, req_len);
+	if (req_len)
+		memcpy(tx.buf, req, req_len);
 	err = lfs_tx_call(&tx, mid, (uint32_t)req_len);
 	if (!err) {
 		size_t copy = tx.resp_len < resp_size ? tx.resp_len : resp_size;

@@ -32,6 +32,18 @@ int lfs_req_donate(struct lfs_req *r, int fd)
 	return 0;
 }
 
+int lfs_req_one_fd(struct lfs_req *r, int kind, struct lfs_fd **out)
+{
+	struct lfs_rd rd;
+	uint64_t id;
+
+	lfs_rd_init(&rd, r->buf, r->len);
+	id = lfs_rd_u64(&rd);
+	if (rd.bad)
+		return -EIO;
+	return lfs_fdt_get(&r->conn->fdt, id, kind, out);
+}
+
 static void close_donated(struct lfs_req *r)
 {
 	while (r->nfds)

@@ -115,7 +115,7 @@ static int start_channel(struct lfs_req *r, struct flipcall_window *client_win,
 		goto fail_socks;
 	}
 	err = lfs_channel_init(&cc->ch, FLIPCALL_SIDE_SERVER, server_win,
-			       socks[0], 0, 0);
+			       socks[0], r->conn->srv->spin_ns, 0);
 	if (err) {
 		free(cc);
 		close(socks[1]);
@@ -187,6 +187,7 @@ int lfs_h_channel(struct lfs_req *r)
 int lfs_h_device_channel(struct lfs_req *r)
 {
 	struct lfs_conn *c = r->conn;
+	struct lisafs_server *s = c->srv;
 	struct flipcall_window cw, sw;
 	uint64_t len;
 	int err;
@@ -195,7 +196,9 @@ int lfs_h_device_channel(struct lfs_req *r)
 		return -ENOMEM;
 	len = flipcall_window_len_for_data_cap(LISAFS_CHANNEL_HEADER_BYTES +
 					       c->srv->max_msg);
-	err = flipcall_device_create(len, 0, 0, &cw, &sw);
+	err = flipcall_device_create(len,
+				     s->spin_ns ? FLIPCALL_DEVICE_SPIN : 0,
+				     s->spin_ns, &cw, &sw);
 	if (err)
 		return err;
 	err = start_channel(r, &cw, &sw);

@@ -320,16 +320,9 @@ int lfs_h_fallocate(struct lfs_req *r)
 
 int lfs_h_flush(struct lfs_req *r)
 {
-	struct lfs_rd rd;
 	struct lfs_fd *f;
-	int err;
+	int err = lfs_req_one_fd(r, LFS_FD_OPEN, &f);
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	uint64_t id = lfs_rd_u64(&rd);
-
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_OPEN, &f);
 	if (err)
 		return err;
 	lfs_fd_put(f);

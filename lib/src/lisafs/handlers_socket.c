@@ -52,7 +52,10 @@ static int connect_common(struct lfs_req *r, bool with_creds)
 		goto out;
 	}
 	lfs_fd_path(f->host_fd, addr.sun_path);
-	sock = socket(AF_UNIX, (int)type | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a full listen backlog must not park a server
+	 * thread (connect would wait for room, and stop would wait for it).
+	 */
+	sock = socket(AF_UNIX, (int)type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sock < 0) {
 		err = -errno;
 		goto out;
@@ -197,18 +200,12 @@ int lfs_h_accept(struct lfs_req *r)
 {
 	struct sockaddr_un peer;
 	socklen_t plen = sizeof(peer);
-	struct lfs_rd rd;
 	struct lfs_wr w;
 	struct lfs_fd *f;
 	size_t alen = 0;
-	uint64_t id;
 	int conn, err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	id = lfs_rd_u64(&rd);
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_BOUND_SOCKET, &f);
+	err = lfs_req_one_fd(r, LFS_FD_BOUND_SOCKET, &f);
 	if (err)
 		return err;
 	/* Never block a server thread on a client's listener. */

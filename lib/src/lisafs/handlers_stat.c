@@ -16,18 +16,12 @@
 
 int lfs_h_fstat(struct lfs_req *r)
 {
-	struct lfs_rd rd;
 	struct lfs_wr w;
 	struct lfs_fd *f;
 	struct statx st;
-	uint64_t id;
 	int err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	id = lfs_rd_u64(&rd);
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_ANY, &f);
+	err = lfs_req_one_fd(r, LFS_FD_ANY, &f);
 	if (err)
 		return err;
 	err = lfs_statx(f->host_fd, &st);
@@ -380,18 +374,12 @@ int lfs_h_walk_stat(struct lfs_req *r)
 
 int lfs_h_fstatfs(struct lfs_req *r)
 {
-	struct lfs_rd rd;
 	struct lfs_wr w;
 	struct lfs_fd *f;
 	struct statfs sf;
 	int err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	uint64_t id = lfs_rd_u64(&rd);
-
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_CONTROL, &f);
+	err = lfs_req_one_fd(r, LFS_FD_CONTROL, &f);
 	if (err)
 		return err;
 	err = fstatfs(f->host_fd, &sf) < 0 ? -errno : 0;
@@ -413,18 +401,12 @@ int lfs_h_fstatfs(struct lfs_req *r)
 int lfs_h_readlinkat(struct lfs_req *r)
 {
 	char target[LFS_PATH_BUF];
-	struct lfs_rd rd;
 	struct lfs_wr w;
 	struct lfs_fd *f;
 	ssize_t n;
 	int err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	uint64_t id = lfs_rd_u64(&rd);
-
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_CONTROL, &f);
+	err = lfs_req_one_fd(r, LFS_FD_CONTROL, &f);
 	if (err)
 		return err;
 	if (f->type != S_IFLNK) {

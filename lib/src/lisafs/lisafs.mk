@@ -48,3 +48,66 @@ lisafs-test-sanitize: $(LISAFS_SAN_TEST_BINS) $(LISAFS_SERVER)
 		scripts/run-tap-test $(RESULTS)/$@.results $(LISAFS_TEST_TIMEOUT) lisafs-san/ $$t; \
 	done
 NATIVE_CHECKS += lisafs-test-sanitize
+
+# The request fuzzer: clang's libFuzzer with ASan+UBSan over the server's
+# sources (and the library pieces they use), bounded to LISAFS_FUZZ_SECONDS;
+# new corpus entries stay in build/.
+LISAFS_FUZZ         := $(BUILD)/lib/fuzz/lisafs_server_fuzz
+LISAFS_FUZZ_SECONDS ?= 60
+LISAFS_FUZZ_SRCS    := lib/fuzz/lisafs_server_fuzz.c \
+		       $(wildcard lib/src/lisafs/*.c) lib/src/window.c \
+		       $(wildcard lib/src/endpoint*.c) lib/src/fdchannel.c \
+		       lib/src/scm_rights.c lib/src/device.c
+
+$(LISAFS_FUZZ): $(LISAFS_FUZZ_SRCS) $(wildcard lib/src/lisafs/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_COMMON) \
+		-I$(SRCDIR)/lib/src -o $@ $(LISAFS_FUZZ_SRCS) -pthread
+
+.PHONY: lisafs-fuzz
+lisafs-fuzz:
+	@mkdir -p $(RESULTS) $(BUILD)/lib/fuzz/corpus-lisafs
+	@if $(MAKE) --no-print-directory $(LISAFS_FUZZ) >$(RESULTS)/$@.log 2>&1 && \
+	    $(LISAFS_FUZZ) -max_total_time=$(LISAFS_FUZZ_SECONDS) -max_len=4096 \
+		-timeout=10 $(BUILD)/lib/fuzz/corpus-lisafs \
+		lib/fuzz/corpus/lisafs_server >>$(RESULTS)/$@.log 2>&1; then \
+		echo "PASS lisafs/fuzz.server" >$(RESULTS)/$@.results; \
+	else \
+		echo "FAIL lisafs/fuzz.server" >$(RESULTS)/$@.results; \
+	fi; tail -3 $(RESULTS)/$@.log
+NATIVE_CHECKS += lisafs-fuzz
+
+# The benchmark: make bench runs it natively (device rows when the module
+# is loaded); the static build goes to bench-vm for the device rows.
+LISAFS_BENCH        := $(BUILD)/lib/tests/lisafs_bench
+LISAFS_BENCH_STATIC := $(BUILD)/lib/vm/lisafs-bench
+LISAFS_BENCH_ARGS   ?=
+
+$(LISAFS_BENCH): lib/tests/lisafs_bench.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -o $@ $< \
+		$(LIB_A) $(LIB_LDLIBS)
+
+$(LISAFS_BENCH_STATIC): lib/tests/lisafs_bench.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -static -o $@ $< \
+		$(LIB_A) $(LIB_LDLIBS)
+
+.PHONY: lisafs-bench
+lisafs-bench: $(LISAFS_BENCH)
+	@mkdir -p $(RESULTS)
+	$(LISAFS_BENCH) -j $(RESULTS)/lisafs-bench.json $(LISAFS_BENCH_ARGS)
+BENCH_TARGETS += lisafs-bench
+VM_BENCH_BINS += $(LISAFS_BENCH_STATIC)
+ALL_TARGETS   += $(LISAFS_BENCH)
+
+# Device channels: the same MID and suite tests, static, defaulting to
+# device channels, run in the VM where the module is loaded.
+LISAFS_VM_TESTS := $(BUILD)/lib/vm/lisafs_mid_test-device \
+		   $(BUILD)/lib/vm/lisafs_suite_test-device
+$(LISAFS_VM_TESTS): $(BUILD)/lib/vm/%-device: lib/tests/%.c $(LISAFS_TEST_UTIL) $(LIB_WB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LISAFS_TEST_CFLAGS) -DTEST_DEFAULT_DEVICE -static -o $@ $< \
+		lib/tests/lisafs_test_util.c $(LIB_WB_A) $(LIB_LDLIBS)
+lisafs-tests: $(LISAFS_VM_TESTS)
+VM_TEST_BINS += $(LISAFS_VM_TESTS)

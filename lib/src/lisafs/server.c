@@ -61,6 +61,7 @@ FLIPCALL_EXPORT int lisafs_server_new(const char *export_dir,
 	s->max_conns = o.max_connections ? o.max_connections :
 					   LFS_DEFAULT_MAX_CONNECTIONS;
 	s->max_msg = LISAFS_MAX_MESSAGE_SIZE;
+	s->spin_ns = o.spin_ns;
 	s->stop_efd = -1;
 	s->proc_fd = -1;
 	s->export_fd = open(export_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

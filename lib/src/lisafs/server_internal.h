@@ -29,6 +29,7 @@ struct lisafs_server {
 	uint32_t max_fdids;
 	uint32_t max_conns;
 	uint32_t max_msg;
+	uint32_t spin_ns;	/* server side of every channel */
 	bool device_ok;		/* /dev/flipcall opened at start */
 	uint16_t supported[LISAFS_MID_STANDARD_COUNT + 1];
 	uint16_t n_supported;
@@ -129,6 +130,8 @@ uint32_t lfs_conn_handle(struct lfs_conn *c, uint16_t mid, struct lfs_req *r,
 			 uint16_t *resp_mid);
 /* Queue fd for the response (taken; O_NONBLOCK set like gVisor). */
 int lfs_req_donate(struct lfs_req *r, int fd);
+/* Requests that are just {FD u64}: decode and look the FDID up. */
+int lfs_req_one_fd(struct lfs_req *r, int kind, struct lfs_fd **out);
 /* Register a new channel and start its thread. */
 int lfs_conn_start_channel(struct lfs_conn *c, struct lfs_conn_channel *cc);
 /* Serve one connection on the calling thread until it ends. */

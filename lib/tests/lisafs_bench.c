@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lisafs benchmark: FStat latency, 4 KiB PRead latency and 1 MiB PRead
+ * throughput, over the socket, a futex channel without and with spinning,
+ * and a device channel when /dev/flipcall is there. Each row has its own
+ * server process; rows run interleaved in rounds and report their median
+ * round, so load from other processes hits every row alike. Prints a
+ * table, ratios against the socket row of the same run, and JSON.
+ *
+ *   lisafs_bench [-r rounds] [-t seconds-per-measure] [-j json-file]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <flipcall/lisafs.h>
+
+#define MAX_ROUNDS	32
+#define SPIN_NS		50000
+#define BIG		(1U << 20)
+
+enum { ROW_SOCKET, ROW_FUTEX, ROW_FUTEX_SPIN, ROW_DEVICE, ROW_DEVICE_SPIN,
+       N_ROWS };
+enum { M_FSTAT, M_PREAD4K, M_PREAD1M, N_METRICS };
+
+static const char *const row_names[N_ROWS] = {
+	"socket", "futex", "futex-spin", "device", "device-spin",
+};
+static const char *const metric_names[N_METRICS] = {
+	"fstat_ns", "pread_4k_ns", "pread_1m_mbps",
+};
+
+struct row {
+	bool skipped;
+	const char *why;
+	pid_t server;
+	struct lisafs_client *c;
+	uint64_t root, file_ofd;
+	double samples[N_METRICS][MAX_ROUNDS];
+};
+
+static double seconds = 0.2;
+static int rounds = 5;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double tmp[MAX_ROUNDS];
+
+	memcpy(tmp, v, n * sizeof(*v));
+	qsort(tmp, n, sizeof(*tmp), cmp_double);
+	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+static int start_row(struct row *r, int kind, const char *dir)
+{
+	struct lisafs_server_options so = { .size = sizeof(so) };
+	struct lisafs_client_options co = { .size = sizeof(co), .channels = 1 };
+	struct lisafs_inode root, ino;
+	const char *names[1] = { "data" };
+	int sv[2], futex = 0, device = 0, err;
+	size_t n;
+	uint8_t st;
+
+	if (kind == ROW_SOCKET)
+		co.flags = LISAFS_CLIENT_NO_CHANNELS;
+	if (kind == ROW_FUTEX || kind == ROW_FUTEX_SPIN) {
+		co.flags = LISAFS_CLIENT_NO_DEVICE;
+		so.flags = LISAFS_SERVER_NO_DEVICE;
+	}
+	if (kind == ROW_FUTEX_SPIN || kind == ROW_DEVICE_SPIN)
+		so.spin_ns = co.spin_ns = SPIN_NS;
+	if ((kind == ROW_DEVICE || kind == ROW_DEVICE_SPIN) &&
+	    access("/dev/flipcall", R_OK | W_OK)) {
+		r->skipped = true;
+		r->why = "no /dev/flipcall";
+		return 0;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	r->server = fork();
+	if (r->server < 0)
+		return -errno;
+	if (r->server == 0) {
+		struct lisafs_server *s;
+
+		close(sv[0]);
+		if (lisafs_server_new(dir, &so, &s) ||
+		    lisafs_server_add_connection(s, sv[1]))
+			_exit(1);
+		while (lisafs_server_connections(s) > 0)
+			usleep(50000);
+		lisafs_server_destroy(s);
+		_exit(0);
+	}
+	close(sv[1]);
+	err = lisafs_client_connect(sv[0], &co, &r->c, &root);
+	if (err)
+		return err;
+	lisafs_client_channels(r->c, &futex, &device);
+	if ((kind == ROW_DEVICE || kind == ROW_DEVICE_SPIN) && device != 1) {
+		r->skipped = true;
+		r->why = "server offered no device channel";
+		return 0;
+	}
+	r->root = root.fdid;
+	err = lisafs_client_walk(r->c, root.fdid, names, 1, &ino, &n, &st);
+	if (err || n != 1)
+		return err ? err : -ENOENT;
+	return lisafs_client_openat(r->c, ino.fdid, O_RDONLY, &r->file_ofd,
+				    NULL);
+}
+
+/* Runs one metric for `seconds`; returns ns per op or MB/s. */
+static double measure(struct row *r, int metric, char *buf)
+{
+	double start = now(), end = start + seconds, t;
+	unsigned long ops = 0;
+	struct statx st;
+
+	do {
+		for (int i = 0; i < 16; i++) {
+			ssize_t got = 0;
+
+			switch (metric) {
+			case M_FSTAT:
+				got = lisafs_client_fstat(r->c, r->root, &st);
+				break;
+			case M_PREAD4K:
+				got = lisafs_client_pread(r->c, r->file_ofd,
+							  buf, 4096, 0) - 4096;
+				break;
+			case M_PREAD1M:
+				got = lisafs_client_pread(r->c, r->file_ofd,
+							  buf, BIG, 0) - BIG;
+				break;
+			}
+			if (got) {
+				fprintf(stderr, "%s: call failed (%zd)\n",
+					"row", got);
+				return -1;
+			}
+			ops++;
+		}
+		t = now();
+	} while (t < end);
+	if (metric == M_PREAD1M)
+		return ops * (double)BIG / (t - start) / 1e6;
+	return (t - start) * 1e9 / ops;
+}
+
+static void write_json(FILE *f, struct row *rows)
+{
+	fprintf(f, "{\"benchmark\": \"lisafs\", \"rounds\": %d, "
+		"\"seconds_per_measure\": %.3f, \"rows\": [\n", rounds, seconds);
+	for (int i = 0; i < N_ROWS; i++) {
+		fprintf(f, "  {\"transport\": \"%s\"", row_names[i]);
+		if (rows[i].skipped) {
+			fprintf(f, ", \"skipped\": \"%s\"}", rows[i].why);
+		} else {
+			for (int m = 0; m < N_METRICS; m++) {
+				double v = median(rows[i].samples[m], rounds);
+				double base = median(rows[0].samples[m], rounds);
+
+				fprintf(f, ", \"%s\": %.1f, \"%s_vs_socket\": %.3f",
+					metric_names[m], v, metric_names[m],
+					v / base);
+			}
+			fprintf(f, "}");
+		}
+		fprintf(f, "%s\n", i + 1 < N_ROWS ? "," : "");
+	}
+	fprintf(f, "]}\n");
+}
+
+int main(int argc, char **argv)
+{
+	static struct row rows[N_ROWS];
+	char dir[] = "/tmp/lisafs-bench-XXXXXX", path[64];
+	const char *json = NULL;
+	char *buf;
+	int opt, fd;
+
+	while ((opt = getopt(argc, argv, "r:t:j:")) != -1) {
+		switch (opt) {
+		case 'r': rounds = atoi(optarg); break;
+		case 't': seconds = atof(optarg); break;
+		case 'j': json = optarg; break;
+		default:
+			fprintf(stderr, "usage: %s [-r rounds] [-t seconds] "
+				"[-j json]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS || seconds <= 0)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	buf = malloc(BIG);
+	if (!buf || !mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/data", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	memset(buf, 'x', BIG);
+	if (fd < 0 || write(fd, buf, BIG) != BIG)
+		return 1;
+	close(fd);
+	for (int i = 0; i < N_ROWS; i++) {
+		int err = start_row(&rows[i], i, dir);
+
+		if (err) {
+			fprintf(stderr, "%s: setup: %s\n", row_names[i],
+				strerror(-err));
+			return 1;
+		}
+	}
+	for (int round = 0; round < rounds; round++)
+		for (int m = 0; m < N_METRICS; m++)
+			for (int i = 0; i < N_ROWS; i++)
+				if (!rows[i].skipped)
+					rows[i].samples[m][round] =
+						measure(&rows[i], m, buf);
+
+	printf("lisafs-bench: median of %d rounds of %.2f s per measure; "
+	       "ratios against the socket row of this run\n", rounds, seconds);
+	printf("%-12s %12s %8s %14s %8s %14s %8s\n", "transport", "FStat ns",
+	       "ratio", "PRead 4K ns", "ratio", "PRead 1M MB/s", "ratio");
+	for (int i = 0; i < N_ROWS; i++) {
+		if (rows[i].skipped) {
+			printf("%-12s skipped: %s\n", row_names[i], rows[i].why);
+			continue;
+		}
+		printf("%-12s", row_names[i]);
+		for (int m = 0; m < N_METRICS; m++) {
+			double v = median(rows[i].samples[m], rounds);
+
+			printf(" %*.0f %8.2f", m == M_FSTAT ? 12 : 14, v,
+			       v / median(rows[0].samples[m], rounds));
+		}
+		printf("\n");
+	}
+	{
+		double sock = median(rows[ROW_SOCKET].samples[M_FSTAT], rounds);
+		double fut = median(rows[ROW_FUTEX].samples[M_FSTAT], rounds);
+
+		printf("\ntarget: futex channel FStat <= 1/3 of socket FStat: "
+		       "%.2f %s\n", fut / sock, fut * 3 <= sock ? "met" :
+								"NOT met");
+		if (!rows[ROW_DEVICE].skipped) {
+			double dev = median(rows[ROW_DEVICE].samples[M_FSTAT],
+					    rounds);
+
+			printf("target: device channel no slower than futex: "
+			       "%.2f %s\n", dev / fut,
+			       dev <= fut * 1.05 ? "met" : "NOT met");
+		}
+	}
+	write_json(stdout, rows);
+	if (json) {
+		FILE *f = fopen(json, "w");
+
+		if (f) {
+			write_json(f, rows);
+			fclose(f);
+		}
+	}
+	for (int i = 0; i < N_ROWS; i++) {
+		if (rows[i].c)
+			lisafs_client_destroy(rows[i].c);
+		if (rows[i].server > 0)
+			waitpid(rows[i].server, NULL, 0);
+	}
+	unlink(path);
+	rmdir(dir);
+	free(buf);
+	return 0;
+}
