@@ -150,11 +150,14 @@ static void lfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	ssize_t n;
 
 	(void)ino;
-	if (use_host_fd(req, f))
-		n = pwrite(f->host_fd, buf, size, off) < 0 ? -errno : (ssize_t)size;
-	else
+	if (use_host_fd(req, f)) {
+		n = pwrite(f->host_fd, buf, size, off);
+		if (n < 0)
+			n = -errno;
+	} else {
 		n = lisafs_client_pwrite(lfs_of(req)->client, f->open_fd, buf,
 					 size, off);
+	}
 	if (n < 0)
 		return lfs_reply_err(req, (int)n);
 	fuse_reply_write(req, n);

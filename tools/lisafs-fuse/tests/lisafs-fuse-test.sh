@@ -31,7 +31,7 @@ CHECKS="mount cp_a_into cp_a_out find_printf tar_roundtrip mv_across_dirs
 rm_r ln_hard ln_s_readlink truncate touch_d chmod statfs read_only fio_verify
 confinement_symlink_shown confinement_server_opens sigterm_unmounts
 fusermount_unmounts server_killed_mid_copy socket_cp_a socket_confinement
-socket_server_killed inode_limit"
+socket_server_killed inode_limit usage_errors"
 echo "1..$(echo $CHECKS | wc -w)"
 
 skip_all() {
@@ -322,6 +322,20 @@ note "server descriptors after the walk: $fds"
 ok $? inode_limit
 T 10 fusermount3 -u "$mnt"
 wait_gone "$lfs_pid" 5
+
+# Bad usage is status 2; a server that cannot start is status 1 with the
+# reason, and leaves no mount and no process behind.
+T 10 "$LFS" "$mnt" >/dev/null 2>&1
+rc1=$?
+T 10 "$LFS" --export "$tmp/nonexistent" "$mnt" -f 2>"$tmp/err"
+rc2=$?
+T 10 "$LFS" --socket "$tmp/nonexistent.sock" "$mnt" -f 2>>"$tmp/err"
+rc3=$?
+note "statuses $rc1 $rc2 $rc3: $(tr '\n' ' ' <"$tmp/err")"
+[ $rc1 = 2 ] && [ $rc2 = 1 ] && [ $rc3 = 1 ] && ! mountpoint -q "$mnt" &&
+	grep -q "cannot export $tmp/nonexistent" "$tmp/err" &&
+	grep -q "cannot connect to $tmp/nonexistent.sock" "$tmp/err"
+ok $? usage_errors
 
 # --socket: lisafs-server on its own, under strace, so every system call it
 # makes is checked, and lisafs-fuse connecting to its socket.

@@ -29,5 +29,6 @@ ops_touch() {
 }
 ops_chmod() {
 	chmod 0751 a && chmod 0 new-file && chmod u+s,g+s sparse && chmod -R go-w a &&
-		stat -c '%n %a' a new-file sparse
+		chown 1234:5678 new-file && chown -h 4321 a/rel_link &&
+		stat -c '%n %a %u %g' a new-file sparse a/rel_link
 }
