@@ -31,7 +31,7 @@ CHECKS="mount cp_a_into cp_a_out find_printf tar_roundtrip mv_across_dirs
 rm_r ln_hard ln_s_readlink truncate touch_d chmod statfs read_only fio_verify
 confinement_symlink_shown confinement_server_opens sigterm_unmounts
 fusermount_unmounts server_killed_mid_copy socket_cp_a socket_confinement
-socket_server_killed inode_limit usage_errors"
+socket_server_killed inode_limit usage_errors xattr"
 echo "1..$(echo $CHECKS | wc -w)"
 
 skip_all() {
@@ -211,6 +211,19 @@ mkdir "$mnt/fio" &&
 rc=$?
 [ $rc = 0 ] || tail -n 15 "$tmp/fio" | sed 's/^/# /'
 ok $rc fio_verify
+
+# Extended attributes: the same calls on a plain file and a mounted one.
+if command -v python3 >/dev/null; then
+	: >"$plain/xattr-file" && : >"$mnt/xattr-file" &&
+		T 10 python3 "$here/xattr-ops.py" "$plain/xattr-file" >"$tmp/x1" 2>&1 &&
+		T 10 python3 "$here/xattr-ops.py" "$mnt/xattr-file" >"$tmp/x2" 2>&1 &&
+		cmp -s "$tmp/x1" "$tmp/x2"
+	rc=$?
+	[ $rc = 0 ] || diff "$tmp/x1" "$tmp/x2" | sed 's/^/# /'
+	ok $rc xattr
+else
+	skip xattr "python3 is not installed"
+fi
 
 # A symlink out of the export is shown, not followed by the server.
 [ "$(readlink "$mnt/t1/a/rel_link")" = file1 ] &&
