@@ -53,7 +53,9 @@ cleanup() {
 	for m in "$mnt" "$tmp"/mnt-*; do
 		[ -d "$m" ] && mountpoint -q "$m" && T 10 fusermount3 -u -z "$m"
 	done
-	for p in $daemons; do kill -KILL "$p" 2>/dev/null; done
+	for p in $(pgrep -f -- "--socket $tmp/sock") $daemons; do
+		kill -KILL "$p" 2>/dev/null
+	done
 	for p in $daemons; do wait "$p" 2>/dev/null; done
 	[ -n "${LFS_TEST_KEEP:-}" ] && return
 	rm -rf "$tmp"
@@ -352,12 +354,15 @@ ok $? usage_errors
 
 # --socket: lisafs-server on its own, under strace, so every system call it
 # makes is checked, and lisafs-fuse connecting to its socket.
+# start_server [WRAPPER...]: sets $server_pid to the server itself, not to
+# a wrapper (timeout, strace), whose death would leave the server running.
 start_server() {
 	"$@" "$SERVER" --export "$export_dir" --socket "$tmp/sock" 2>>"$log" &
-	server_pid=$!
-	daemons="$daemons $server_pid"
+	daemons="$daemons $!"
 	i=0
 	while [ ! -S "$tmp/sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	server_pid=$(pgrep -n -f -- "--socket $tmp/sock")
+	daemons="$daemons $server_pid"
 }
 if command -v strace >/dev/null && command -v python3 >/dev/null; then
 	start_server T 120 strace -f -Y -y -qq -o "$tmp/strace2" \
@@ -375,7 +380,7 @@ kill -TERM "$server_pid"
 wait_gone "$server_pid" 10
 if [ -s "$tmp/strace2" ]; then
 	T 30 "$here/strace-confined.py" "$tmp/strace2" lisafs-server \
-		"$export_dir" >"$tmp/conf" 2>&1
+		"$export_dir" "$tmp/sock" >"$tmp/conf" 2>&1
 	rc=$?
 	sed 's/^/# /' "$tmp/conf"
 	ok $rc socket_confinement

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""strace-confined.py LOG COMM EXPORT: reads `strace -f -Y -y` output and
+"""strace-confined.py LOG COMM EXPORT [PATH...]: reads `strace -f -Y -y` output and
 checks that every path the process named COMM resolved lies inside EXPORT:
 an absolute path must be under it, a relative one must hang off a directory
 fd under it (never the working directory), and every fd it opened must name
 a file under it. The server reopens inodes it holds through /proc/self/fd/N:
 such a name counts as the file fd N was opened on (strace -y shows that).
+The PATHs are the server's own configuration (its listening socket), which
+it may name at any time.
 Start-up (the dynamic loader, the listening socket) is not serving anyone:
 the check starts with the first lookup below a directory fd in EXPORT.
 Prints the offending lines; exits 1 if there is one, or if COMM resolved
@@ -14,6 +16,7 @@ import re
 import sys
 
 log, comm, export = sys.argv[1], sys.argv[2], sys.argv[3].rstrip('/')
+own = tuple(sys.argv[4:])
 
 # syscall -> the argument positions of its (dirfd, path) pairs; a None dirfd
 # means the working directory.
@@ -69,7 +72,7 @@ def split_args(s):
 
 def inside(path):
     return (path == export or path.startswith(export + '/') or
-            path.startswith(ALLOWED))
+            path.startswith(ALLOWED) or path in own)
 
 
 def fd_path(arg):
