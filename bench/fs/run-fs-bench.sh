@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # run-fs-bench.sh LISAFS_FUSE PASSTHROUGH_LL FS_BENCH [FS_BENCH_ARGS...]
-# Prepares one directory, mounts it with lisafs-fuse (twice: as it runs by
-# default, and with -o no_host_fd so data also goes over lisafs) and with
+# Prepares one directory, mounts it with lisafs-fuse over futex channels
+# (twice: as it runs by default, and with -o no_host_fd so data also goes
+# over lisafs) and with
 # libfuse's passthrough_ll, and runs fs-bench on the plain directory and the
 # mounts in one run. Both FUSE file systems keep their default 1 s caches and
 # leave xattrs off. Unmounts on the way out, whatever happened.
@@ -43,9 +44,9 @@ mount_fs() {
 
 mkdir "$tmp/export"
 "$bench" --prepare "$tmp/export" "$@"
-mount_fs "$tmp/mnt-lisafs" "$lfs" --export "$tmp/export" -o noxattr
+mount_fs "$tmp/mnt-lisafs" "$lfs" --export "$tmp/export" -o noxattr,no_device
 mount_fs "$tmp/mnt-lisafs-nohostfd" "$lfs" --export "$tmp/export" \
-	-o noxattr,no_host_fd
+	-o noxattr,no_host_fd,no_device
 mount_fs "$tmp/mnt-pt" "$pt" -o "source=$tmp/export"
 "$bench" "$@" direct="$tmp/export" lisafs-fuse="$tmp/mnt-lisafs" \
 	lisafs-nohostfd="$tmp/mnt-lisafs-nohostfd" passthrough="$tmp/mnt-pt"

@@ -24,6 +24,7 @@ struct lfs_options {
 	bool xattr;			/* forward xattrs when the server can */
 	bool host_fd;			/* use a file descriptor the server donates */
 	unsigned int channels;
+	unsigned int client_flags;	/* LISAFS_CLIENT_NO_DEVICE, ... */
 	unsigned int call_timeout_ms;
 	unsigned int max_inodes;	/* 0: let the kernel keep them all */
 };

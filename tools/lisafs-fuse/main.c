@@ -31,7 +31,7 @@ struct cli {
 	char *export_dir;
 	char *socket_path;
 	struct lfs_options opt;
-	int no_xattr, no_host_fd;
+	int no_xattr, no_host_fd, no_device, no_channels;
 };
 
 enum { KEY_RO, KEY_HELP };
@@ -50,6 +50,8 @@ static const struct fuse_opt cli_opts[] = {
 	{ "max_inodes=%u", offsetof(struct cli, opt.max_inodes), 0 },
 	CLI_OPT("noxattr", no_xattr),
 	CLI_OPT("no_host_fd", no_host_fd),
+	CLI_OPT("no_device", no_device),
+	CLI_OPT("no_channels", no_channels),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -70,6 +72,8 @@ static void usage(const char *prog)
 	       "    -o attr_timeout=S      attribute cache seconds (default 1)\n"
 	       "    -o negative_timeout=S  \"no such name\" cache seconds (default 0)\n"
 	       "    -o channels=N          lisafs channels (default: the library's)\n"
+	       "    -o no_device           futex channels even if /dev/flipcall is offered\n"
+	       "    -o no_channels         every call over the socket (slow; for tests)\n"
 	       "    -o call_timeout=MS     fail a lisafs call after MS (default: never)\n"
 	       "    -o max_inodes=N        ask the kernel to drop names past N cached\n"
 	       "                           inodes (default 16384, 0: never)\n"
@@ -118,15 +122,17 @@ static int connect_socket(const char *path)
 	return fd;
 }
 
-static int connect_client(struct lfs *fs, int sock, struct lfs_watchdog **wd)
+static int connect_client(struct lfs *fs, int sock, struct lfs_watchdog **wd,
+			  bool verbose)
 {
 	struct lisafs_client_options o = {
 		.size = sizeof(o),
+		.flags = fs->opt.client_flags,
 		.channels = fs->opt.channels,
 		.timeout_ms = fs->opt.call_timeout_ms,
 	};
 	struct lisafs_inode root;
-	int watch, err;
+	int watch, err, futex = 0, device = 0;
 
 	watch = fcntl(sock, F_DUPFD_CLOEXEC, 0);
 	if (watch < 0) {
@@ -155,6 +161,10 @@ static int connect_client(struct lfs *fs, int sock, struct lfs_watchdog **wd)
 		lisafs_client_supports(fs->client, LISAFS_MID_FSETXATTR) &&
 		lisafs_client_supports(fs->client, LISAFS_MID_FLISTXATTR) &&
 		lisafs_client_supports(fs->client, LISAFS_MID_FREMOVEXATTR);
+	if (verbose && !lisafs_client_channels(fs->client, &futex, &device))
+		fprintf(stderr, "lisafs-fuse: connected: %d futex and %d device "
+			"channels, xattrs %s\n", futex, device,
+			fs->can_xattr ? "on" : "off");
 	return 0;
 }
 
@@ -234,6 +244,8 @@ int main(int argc, char *argv[])
 	}
 	cli.opt.xattr = !cli.no_xattr;
 	cli.opt.host_fd = !cli.no_host_fd;
+	cli.opt.client_flags = (cli.no_device ? LISAFS_CLIENT_NO_DEVICE : 0) |
+			       (cli.no_channels ? LISAFS_CLIENT_NO_CHANNELS : 0);
 	fs.opt = cli.opt;
 	if (add_fsname(&args, &cli))
 		return 1;
@@ -268,7 +280,7 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	if (fuse_daemonize(co.foreground))
 		goto out_unmount;
-	err = connect_client(&fs, sock, &wd);
+	err = connect_client(&fs, sock, &wd, co.foreground);
 	sock = -1;
 	if (err) {
 		fprintf(stderr, "lisafs-fuse: lisafs connection failed: %s\n",

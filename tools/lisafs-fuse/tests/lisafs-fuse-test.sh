@@ -31,7 +31,7 @@ CHECKS="mount cp_a_into cp_a_out find_printf tar_roundtrip mv_across_dirs
 rm_r ln_hard ln_s_readlink truncate touch_d chmod statfs read_only fio_verify
 confinement_symlink_shown confinement_server_opens sigterm_unmounts
 fusermount_unmounts server_killed_mid_copy socket_cp_a socket_confinement
-socket_server_killed inode_limit usage_errors xattr"
+socket_server_killed inode_limit usage_errors xattr socket_only"
 echo "1..$(echo $CHECKS | wc -w)"
 
 skip_all() {
@@ -335,6 +335,15 @@ done
 note "server descriptors after the walk: $fds"
 [ $rc = 0 ] && [ "$fds" -le 364 ]
 ok $? inode_limit
+T 10 fusermount3 -u "$mnt"
+wait_gone "$lfs_pid" 5
+
+# -o no_channels: every call on the connection socket.
+mount_lfs "$mnt" --export "$export_dir" -o no_channels
+lfs_pid=$pid
+T 120 cp -a "$tmp/src/." "$mnt/t5/" 2>"$tmp/err" || only_symlink_time_errors "$tmp/err"
+[ $? = 0 ] && same_tree "$tmp/src" "$mnt/t5" && grep -q ' 0 futex and 0 device' "$log"
+ok $? socket_only
 T 10 fusermount3 -u "$mnt"
 wait_gone "$lfs_pid" 5
 
