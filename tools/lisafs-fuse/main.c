@@ -230,17 +230,22 @@ int main(int argc, char *argv[])
 	pid_t child = 0;
 	int sock = -1, err, ret = 1;
 
+	memset(&co, 0, sizeof(co));
 	if (fuse_opt_parse(&args, &cli, cli_opts, cli_key) ||
-	    fuse_parse_cmdline(&args, &co))
-		return 2;
+	    fuse_parse_cmdline(&args, &co)) {
+		ret = 2;
+		goto out_args;
+	}
 	if (co.show_version) {
 		fuse_lowlevel_version();
-		return 0;
+		ret = 0;
+		goto out_args;
 	}
 	if (!co.mountpoint || !cli.export_dir == !cli.socket_path) {
 		fprintf(stderr, "lisafs-fuse: need a MOUNTPOINT and exactly one of "
 			"--socket or --export (see --help)\n");
-		return 2;
+		ret = 2;
+		goto out_args;
 	}
 	cli.opt.xattr = !cli.no_xattr;
 	cli.opt.host_fd = !cli.no_host_fd;
@@ -248,7 +253,7 @@ int main(int argc, char *argv[])
 			       (cli.no_channels ? LISAFS_CLIENT_NO_CHANNELS : 0);
 	fs.opt = cli.opt;
 	if (add_fsname(&args, &cli))
-		return 1;
+		goto out_args;
 
 	if (cli.export_dir) {
 		err = lfs_server_child_start(cli.export_dir, cli.opt.read_only,
@@ -256,14 +261,14 @@ int main(int argc, char *argv[])
 		if (err) {
 			fprintf(stderr, "lisafs-fuse: cannot start the server: %s\n",
 				strerror(-err));
-			return 1;
+			goto out_args;
 		}
 	} else {
 		sock = connect_socket(cli.socket_path);
 		if (sock < 0) {
 			fprintf(stderr, "lisafs-fuse: cannot connect to %s: %s\n",
 				cli.socket_path, strerror(-sock));
-			return 1;
+			goto out_args;
 		}
 	}
 
@@ -308,6 +313,7 @@ out_sock:
 		close(sock);
 	if (child > 0)
 		lfs_server_child_reap(child, 2000);
+out_args:
 	free(co.mountpoint);
 	fuse_opt_free_args(&args);
 	free(cli.export_dir);

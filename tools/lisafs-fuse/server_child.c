@@ -2,6 +2,8 @@
 /* The --export server child of lisafs-fuse; see server_child.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,23 +43,23 @@ static uint32_t raise_nofile(void)
 }
 
 /*
- * The child's own process group keeps a terminal's ^C for the daemon, which
- * unmounts and then closes the socket; the child ends on that hang-up, on
- * SIGTERM, or when the daemon dies (the socket closes then too).
+ * The embedded server, when no lisafs-server binary can be run: the same
+ * library code, ending when the daemon's end of the socket hangs up or on
+ * SIGTERM, as lisafs-server --fd does.
  */
-static int serve(const char *export_dir, bool read_only, int sock)
+static int serve(const char *export_dir, bool read_only, int sock,
+		 uint32_t max_fdids)
 {
 	struct lisafs_server_options o = {
 		.size = sizeof(o),
 		.flags = read_only ? LISAFS_SERVER_READONLY : 0,
-		.max_fdids_per_conn = raise_nofile(),
+		.max_fdids_per_conn = max_fdids,
 	};
 	struct lisafs_server *srv;
 	struct pollfd pfd[2];
 	sigset_t mask;
 	int watch, err;
 
-	setpgid(0, 0);
 	prctl(PR_SET_NAME, "lisafs-server");
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -90,6 +92,63 @@ static int serve(const char *export_dir, bool read_only, int sock)
 	return 0;
 }
 
+/* lisafs-server beside our own binary (installed or built together). */
+static void exec_beside_us(char *const argv[])
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash || (size_t)(slash - self) + sizeof("/lisafs-server") > sizeof(self))
+		return;
+	strcpy(slash + 1, "lisafs-server");
+	execv(self, argv);
+}
+
+/*
+ * In the child: its own process group keeps a terminal's ^C for the daemon,
+ * which unmounts first and then closes the socket. Runs lisafs-server --fd
+ * ($LISAFS_SERVER, beside lisafs-fuse, or on PATH); the embedded server if
+ * there is none.
+ */
+static int child(const char *export_dir, bool read_only, int sock)
+{
+	uint32_t max_fdids = raise_nofile();
+	char fd_arg[16], fdids_arg[16];
+	char *argv[10];
+	const char *env = getenv("LISAFS_SERVER");
+	int i = 0;
+
+	setpgid(0, 0);
+	snprintf(fd_arg, sizeof(fd_arg), "%d", sock);
+	snprintf(fdids_arg, sizeof(fdids_arg), "%u", max_fdids);
+	argv[i++] = "lisafs-server";
+	argv[i++] = "--export";
+	argv[i++] = (char *)export_dir;
+	argv[i++] = "--fd";
+	argv[i++] = fd_arg;
+	if (read_only)
+		argv[i++] = "--readonly";
+	if (max_fdids) {
+		argv[i++] = "--max-fdids";
+		argv[i++] = fdids_arg;
+	}
+	argv[i] = NULL;
+	if (fcntl(sock, F_SETFD, 0) == 0) {
+		if (env && *env)
+			execv(env, argv);
+		else
+			exec_beside_us(argv);
+		if (!env || !*env)
+			execvp("lisafs-server", argv);
+		fcntl(sock, F_SETFD, FD_CLOEXEC);
+	}
+	return serve(export_dir, read_only, sock, max_fdids);
+}
+
 int lfs_server_child_start(const char *export_dir, bool read_only,
 			   pid_t *pid, int *client_sock)
 {
@@ -108,7 +167,7 @@ int lfs_server_child_start(const char *export_dir, bool read_only,
 	}
 	if (p == 0) {
 		close(sv[0]);
-		_exit(serve(export_dir, read_only, sv[1]));
+		_exit(child(export_dir, read_only, sv[1]));
 	}
 	close(sv[1]);
 	*pid = p;

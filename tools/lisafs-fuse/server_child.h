@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * --export: the lisafs server for one directory, in a child process on a
+ * --export: lisafs-server --fd for one directory, in a child process on a
  * socketpair, so one command mounts a directory through the whole stack.
  */
 #ifndef LISAFS_FUSE_SERVER_CHILD_H
@@ -11,7 +11,8 @@
 
 /*
  * Forks the server; *client_sock gets the client end. Call before any thread
- * starts. The child serves until the client end closes or it gets SIGTERM.
+ * starts. The child serves until the client end closes or it gets SIGTERM
+ * (lisafs-server also stops on SIGINT).
  */
 int lfs_server_child_start(const char *export_dir, bool read_only,
 			   pid_t *pid, int *client_sock);

@@ -357,7 +357,7 @@ T 10 "$LFS" --socket "$tmp/nonexistent.sock" "$mnt" -f 2>>"$tmp/err"
 rc3=$?
 note "statuses $rc1 $rc2 $rc3: $(tr '\n' ' ' <"$tmp/err")"
 [ $rc1 = 2 ] && [ $rc2 = 1 ] && [ $rc3 = 1 ] && ! mountpoint -q "$mnt" &&
-	grep -q "cannot export $tmp/nonexistent" "$tmp/err" &&
+	grep -q "$tmp/nonexistent: No such file" "$tmp/err" &&
 	grep -q "cannot connect to $tmp/nonexistent.sock" "$tmp/err"
 ok $? usage_errors
 
