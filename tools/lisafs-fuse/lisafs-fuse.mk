@@ -56,7 +56,7 @@ lisafs-fuse-test-sanitize: $(LISAFS_FUSE_SAN) $(LISAFS_SERVER)
 NATIVE_CHECKS += lisafs-fuse-test-sanitize
 
 .PHONY: demo-fuse
-demo-fuse: deps $(LISAFS_FUSE)
+demo-fuse: deps $(LISAFS_FUSE) $(LISAFS_SERVER)
 	@tools/lisafs-fuse/demo-fuse.sh $(LISAFS_FUSE)
 
 .PHONY: install-lisafs-fuse
