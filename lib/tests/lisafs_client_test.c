@@ -446,4 +446,24 @@ TEST(shutdown_ends_stuck_channel_call)
 	EXPECT_EQ(before, lt_wait_fds(before, 2000));
 }
 
+/* timeout_ms bounds a call the server never answers. */
+TEST(timeout_ends_stuck_channel_call)
+{
+	struct lisafs_client_options o = { .size = sizeof(o),
+					   .timeout_ms = 200 };
+	struct lisafs_client *c;
+	struct statx st;
+	struct fake f;
+	int before = lt_count_fds();
+
+	ASSERT_EQ(0, lisafs_client_connect(fake_start(&f, CH_HANG), &o, &c,
+					   NULL));
+	EXPECT_EQ(-ETIMEDOUT, lisafs_client_fstat(c, 1, &st));
+	/* The stuck channel is dropped; the socket answers. */
+	EXPECT_EQ(0, lisafs_client_fstat(c, 1, &st));
+	lisafs_client_destroy(c);
+	fake_stop(&f);
+	EXPECT_EQ(before, lt_wait_fds(before, 2000));
+}
+
 TEST_HARNESS_MAIN

@@ -566,6 +566,19 @@ TEST_F(mid, sockets)
 		EXPECT_EQ(3, read(conn, b, 3));
 		EXPECT_EQ(0, memcmp(b, "abc", 3));
 	}
+	/* The same through ConnectWithCreds, as ourselves. */
+	{
+		int cli2 = -1, conn2 = -1;
+
+		ASSERT_EQ(0, lisafs_client_connect_with_creds(C, ctl,
+							      SOCK_STREAM,
+							      getuid(),
+							      getgid(),
+							      &cli2));
+		ASSERT_EQ(0, lisafs_client_accept(C, bound, &conn2, NULL, 0));
+		close(cli2);
+		close(conn2);
+	}
 	/* Listen on a control FDID: wrong kind. */
 	EXPECT_EQ(-EINVAL, lisafs_client_listen(C, ctl, 8));
 	/* Connect to a non-socket. */

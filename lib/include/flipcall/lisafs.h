@@ -255,6 +255,10 @@ int lisafs_client_fremovexattr(struct lisafs_client *c, uint64_t fd,
 /* Unix sockets in the export. *sock_fd gets the donated host socket. */
 int lisafs_client_connect_socket(struct lisafs_client *c, uint64_t fd,
 				 int sock_type, int *sock_fd);
+/* ConnectWithCreds (MID 32, newer gofers): access checked as uid/gid. */
+int lisafs_client_connect_with_creds(struct lisafs_client *c, uint64_t fd,
+				     int sock_type, uid_t uid, gid_t gid,
+				     int *sock_fd);
 int lisafs_client_bindat(struct lisafs_client *c, uint64_t dirfd,
 			 const char *name, int sock_type, mode_t mode,
 			 uid_t uid, gid_t gid, struct lisafs_inode *child,

@@ -104,7 +104,9 @@ static int call_channel(struct lfs_tx *tx, uint16_t mid, uint32_t len)
 	if (err) {
 		/* Whatever went wrong, this channel is out of step now. */
 		__atomic_store_n(&cc->dead, 1, __ATOMIC_RELEASE);
-		return client_dead(tx->c) ? -ECONNRESET : -EIO;
+		if (client_dead(tx->c))
+			return -ECONNRESET;
+		return err == -ETIMEDOUT ? err : -EIO;
 	}
 	if (tx->resp_len > tx->c->max_msg)
 		return -EIO;

@@ -27,24 +27,45 @@ static int take_sock(struct lfs_tx *tx, int *out)
 	return 0;
 }
 
-FLIPCALL_EXPORT int lisafs_client_connect_socket(struct lisafs_client *c,
-						 uint64_t fd, int sock_type,
-						 int *sock_fd)
+/* Connect and ConnectWithCreds: ConnectReq, then the ids for the latter. */
+static int connect_call(struct lisafs_client *c, uint16_t mid, uint64_t fd,
+			int sock_type, uid_t uid, gid_t gid, int *sock_fd)
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = lfs_client_begin(c, &tx, LISAFS_MID_CONNECT, &w);
+	int err = lfs_client_begin(c, &tx, mid, &w);
 
 	if (err)
 		return err;
 	lfs_wr_u64(&w, fd);
 	lfs_wr_u32(&w, (uint32_t)sock_type);
 	lfs_wr_u32(&w, 0);
-	err = lfs_tx_call(&tx, LISAFS_MID_CONNECT, (uint32_t)w.off);
+	if (mid == LISAFS_MID_CONNECT_WITH_CREDS) {
+		lfs_wr_u32(&w, uid);
+		lfs_wr_u32(&w, gid);
+	}
+	err = lfs_tx_call(&tx, mid, (uint32_t)w.off);
 	if (!err)
 		err = take_sock(&tx, sock_fd);
 	lfs_tx_end(&tx);
 	return err;
+}
+
+FLIPCALL_EXPORT int lisafs_client_connect_socket(struct lisafs_client *c,
+						 uint64_t fd, int sock_type,
+						 int *sock_fd)
+{
+	return connect_call(c, LISAFS_MID_CONNECT, fd, sock_type, 0, 0,
+			    sock_fd);
+}
+
+FLIPCALL_EXPORT int lisafs_client_connect_with_creds(struct lisafs_client *c,
+						     uint64_t fd, int sock_type,
+						     uid_t uid, gid_t gid,
+						     int *sock_fd)
+{
+	return connect_call(c, LISAFS_MID_CONNECT_WITH_CREDS, fd, sock_type,
+			    uid, gid, sock_fd);
 }
 
 FLIPCALL_EXPORT int lisafs_client_bindat(struct lisafs_client *c,
