@@ -31,7 +31,7 @@ CHECKS="mount cp_a_into cp_a_out find_printf tar_roundtrip mv_across_dirs
 rm_r ln_hard ln_s_readlink truncate touch_d chmod statfs read_only fio_verify
 confinement_symlink_shown confinement_server_opens sigterm_unmounts
 fusermount_unmounts server_killed_mid_copy socket_cp_a socket_confinement
-socket_server_killed inode_limit usage_errors xattr socket_only"
+socket_server_killed inode_limit usage_errors xattr socket_only parallel_cp"
 echo "1..$(echo $CHECKS | wc -w)"
 
 skip_all() {
@@ -213,6 +213,32 @@ mkdir "$mnt/fio" &&
 rc=$?
 [ $rc = 0 ] || tail -n 15 "$tmp/fio" | sed 's/^/# /'
 ok $rc fio_verify
+
+# Four copies at once (the multi-threaded loop, the shared inode table and
+# the channels under concurrent calls), then four listings at once. cp's
+# status is 1 for the symlink times; its messages decide.
+pids=
+for k in 1 2 3 4; do
+	T 120 cp -a "$tmp/src/." "$mnt/par$k/" 2>"$tmp/err$k" &
+	pids="$pids $!"
+done
+# Not a bare wait: the mount's daemon is a child of this shell too.
+for p in $pids; do wait "$p"; done
+rc=0
+pids=
+for k in 1 2 3 4; do
+	only_symlink_time_errors "$tmp/err$k" || rc=1
+	(cd "$mnt/par$k" && T 60 find . -printf '%p %s %n\n' | LC_ALL=C sort) \
+		>"$tmp/par$k" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+(cd "$tmp/src" && find . -printf '%p %s %n\n' | LC_ALL=C sort) >"$tmp/par0"
+for k in 1 2 3 4; do
+	cmp -s "$tmp/par0" "$tmp/par$k" || rc=1
+done
+[ $rc = 0 ] && same_tree "$tmp/src" "$mnt/par4"
+ok $? parallel_cp
 
 # Extended attributes: the same calls on a plain file and a mounted one.
 if command -v python3 >/dev/null; then
