@@ -580,4 +580,38 @@ TEST(fdid_and_connection_limits)
 	}
 }
 
+/* By default the fd limit is shared among the connections. */
+TEST(default_fdid_cap_follows_fd_limit)
+{
+	struct lisafs_server_options o = { .size = sizeof(o),
+					   .flags = LISAFS_SERVER_NO_DEVICE,
+					   .max_connections = 4 };
+	struct rlimit rl = { 1280, 1280 };
+	char dir[] = "/tmp/lisafs-cap-XXXXXX";
+	struct lisafs_server *srv;
+	struct lisafs_client *c;
+	struct lisafs_inode root;
+	int sv[2], got = 0, err = 0;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));	/* this test's child */
+	ASSERT_EQ(0, lisafs_server_new(dir, &o, &srv));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, lisafs_server_add_connection(srv, sv[1]));
+	ASSERT_EQ(0, lisafs_client_connect(sv[0], NULL, &c, &root));
+	while (got < 400) {
+		uint64_t ofd;
+
+		err = lisafs_client_openat(c, root.fdid, O_RDONLY, &ofd, NULL);
+		if (err)
+			break;
+		got++;
+	}
+	EXPECT_EQ(-EMFILE, err);
+	EXPECT_EQ((1280 - 256) / 4 - 1, got);	/* the root is one */
+	lisafs_client_destroy(c);
+	lisafs_server_destroy(srv);
+	rmdir(dir);
+}
+
 TEST_HARNESS_MAIN

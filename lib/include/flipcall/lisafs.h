@@ -293,7 +293,10 @@ struct lisafs_server;
 struct lisafs_server_options {
 	uint32_t size;			/* sizeof(struct lisafs_server_options) */
 	uint32_t flags;			/* LISAFS_SERVER_* */
-	uint32_t max_fdids_per_conn;	/* 0: default (65536) */
+	/* 0: the fd limit (RLIMIT_NOFILE) shared among max_connections,
+	 * at most 65536.
+	 */
+	uint32_t max_fdids_per_conn;
 	uint32_t max_connections;	/* 0: default (64) */
 	uint32_t spin_ns;		/* channel spin before sleeping (0: none) */
 };

@@ -78,6 +78,26 @@ int lfs_tx_take_fd(struct lfs_tx *tx, unsigned int i);
 /* Close unclaimed fds and give the transport back. */
 void lfs_tx_end(struct lfs_tx *tx);
 
+/* client_marshal.c: shared by the typed calls. */
+struct lfs_rd;
+/* Send what w holds (EIO if it overflowed); rd (may be NULL) reads the
+ * response.
+ */
+int lfs_client_send(struct lfs_tx *tx, uint16_t mid, const struct lfs_wr *w,
+		    struct lfs_rd *rd);
+/* Send, ignore the (empty) response, end the transaction. */
+int lfs_client_finish(struct lfs_tx *tx, uint16_t mid, struct lfs_wr *w);
+/* Send, decode a single Inode response into child (may be NULL), end. */
+int lfs_client_inode_call(struct lfs_tx *tx, uint16_t mid, struct lfs_wr *w,
+			  struct lisafs_inode *child);
+/* 0 if name is a safe single component, else -EINVAL. */
+int lfs_client_check_name(const char *name);
+/* A SizedString response into buf; too_small when it does not fit (and
+ * -ERANGE with size 0 asks for the length).
+ */
+ssize_t lfs_client_sized_string(struct lfs_rd *rd, char *buf, size_t size,
+				int too_small);
+
 int lfs_client_mount(struct lisafs_client *c, struct lisafs_inode *root);
 void lfs_client_start_channels(struct lisafs_client *c);
 void lfs_client_kill(struct lisafs_client *c);

@@ -81,16 +81,12 @@ FLIPCALL_EXPORT int lisafs_client_bindat(struct lisafs_client *c,
 	uint64_t id;
 	int err;
 
-	if (!name || !lfs_name_is_safe(name, strlen(name)))
+	if (lfs_client_check_name(name))
 		return -EINVAL;
 	err = lfs_client_begin(c, &tx, LISAFS_MID_BINDAT, &w);
 	if (err)
 		return err;
-	lfs_wr_u64(&w, dirfd);
-	lfs_wr_u32(&w, uid);
-	lfs_wr_u32(&w, gid);
-	lfs_wr_u16(&w, (uint16_t)(mode | S_IFSOCK));
-	lfs_wr_bytes(&w, "\0\0\0\0\0\0", 6);
+	lfs_wr_create_common(&w, dirfd, uid, gid, (uint16_t)(mode | S_IFSOCK));
 	lfs_wr_u32(&w, (uint32_t)sock_type);
 	lfs_wr_string(&w, name, strlen(name));
 	err = w.over ? -EIO : lfs_tx_call(&tx, LISAFS_MID_BINDAT,

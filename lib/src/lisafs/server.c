@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +24,25 @@ static bool device_available(void)
 		return false;
 	close(fd);
 	return true;
+}
+
+/*
+ * The default FDID cap shares the process's fd limit among the connections
+ * (less a reserve for sockets, channels and donations), so one client
+ * cannot use up the fds the others need.
+ */
+static uint32_t default_max_fdids(uint32_t max_conns)
+{
+	struct rlimit rl;
+	uint64_t per;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return LFS_DEFAULT_MAX_FDIDS;
+	per = rl.rlim_cur > 256 ? (rl.rlim_cur - 256) / max_conns : 0;
+	if (per < 64)
+		per = 64;
+	return per < LFS_DEFAULT_MAX_FDIDS ? (uint32_t)per :
+					     LFS_DEFAULT_MAX_FDIDS;
 }
 
 static void build_supported(struct lisafs_server *s)
@@ -56,10 +76,10 @@ FLIPCALL_EXPORT int lisafs_server_new(const char *export_dir,
 	if (!s)
 		return -ENOMEM;
 	s->flags = o.flags;
-	s->max_fdids = o.max_fdids_per_conn ? o.max_fdids_per_conn :
-					      LFS_DEFAULT_MAX_FDIDS;
 	s->max_conns = o.max_connections ? o.max_connections :
 					   LFS_DEFAULT_MAX_CONNECTIONS;
+	s->max_fdids = o.max_fdids_per_conn ? o.max_fdids_per_conn :
+					      default_max_fdids(s->max_conns);
 	s->max_msg = LISAFS_MAX_MESSAGE_SIZE;
 	s->spin_ns = o.spin_ns;
 	s->stop_efd = -1;

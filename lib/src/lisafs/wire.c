@@ -192,3 +192,13 @@ void lfs_rd_create_common(struct lfs_rd *r, struct lfs_create_common *cc)
 	cc->mode = lfs_rd_u16(r);
 	lfs_rd_bytes(r, 6);
 }
+
+void lfs_wr_create_common(struct lfs_wr *w, uint64_t dirfd, uint32_t uid,
+			  uint32_t gid, uint16_t mode)
+{
+	lfs_wr_u64(w, dirfd);
+	lfs_wr_u32(w, uid);
+	lfs_wr_u32(w, gid);
+	lfs_wr_u16(w, mode);
+	lfs_wr_bytes(w, "\0\0\0\0\0\0", 6);
+}

@@ -87,6 +87,8 @@ struct lfs_create_common {
 };
 
 void lfs_rd_create_common(struct lfs_rd *r, struct lfs_create_common *cc);
+void lfs_wr_create_common(struct lfs_wr *w, uint64_t dirfd, uint32_t uid,
+			  uint32_t gid, uint16_t mode);
 
 /* gVisor's checkSafeName: not "", ".", "..", and no '/'. */
 bool lfs_name_is_safe(const char *name, size_t len);
