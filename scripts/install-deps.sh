@@ -22,6 +22,9 @@ pkgs_pkgtest="debootstrap"
 pkgs_build="$pkgs_build rsync perl"
 # flipcall-nic's test and benchmark: namespaces, ping, TCP with a hash, iperf3.
 pkgs_build="$pkgs_build iproute2 iputils-ping socat iperf3"
+# lisafs-fuse links libfuse3 and mounts with fusermount3; its tests run fio
+# and strace.
+pkgs_build="$pkgs_build libfuse3-dev fuse3 fio strace"
 
 want=
 for group in "$@"; do
