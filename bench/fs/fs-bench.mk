@@ -22,6 +22,7 @@ $(PASSTHROUGH_LL): $(PASSTHROUGH_SRC)
 .PHONY: bench-fuse
 bench-fuse: $(FS_BENCH) $(PASSTHROUGH_LL) $(LISAFS_FUSE) $(LISAFS_SERVER)
 	@mkdir -p $(RESULTS)
-	bench/fs/run-fs-bench.sh $(LISAFS_FUSE) $(PASSTHROUGH_LL) $(FS_BENCH) \
+	LD_LIBRARY_PATH=$(BUILD)/lib \
+		bench/fs/run-fs-bench.sh $(LISAFS_FUSE) $(PASSTHROUGH_LL) $(FS_BENCH) \
 		-j $(RESULTS)/fs-bench.json $(FS_BENCH_ARGS)
 BENCH_TARGETS += bench-fuse

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # lisafs-fuse(1): a lisafs export as a FUSE filesystem (libfuse3, low-level
-# API). Linked with the static libflipcall so it installs alone.
+# API). Links the shared libflipcall, as packaged; the stages below run it
+# (and lisafs-server) with LD_LIBRARY_PATH=$(BUILD)/lib.
 #   make lisafs-fuse-test   real tools on a mount vs a plain directory
 #   make demo-fuse          mount a directory through the stack and list it
 #   make bench-fuse         direct vs lisafs-fuse vs libfuse's passthrough_ll
@@ -10,10 +11,10 @@ LISAFS_FUSE_HDRS := $(wildcard tools/lisafs-fuse/*.h)
 FUSE3_CFLAGS      = $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE3_LIBS        = $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
 
-$(LISAFS_FUSE): $(LISAFS_FUSE_SRCS) $(LISAFS_FUSE_HDRS) $(LIB_A)
+$(LISAFS_FUSE): $(LISAFS_FUSE_SRCS) $(LISAFS_FUSE_HDRS) $(LIB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) $(FUSE3_CFLAGS) \
-		-o $@ $(LISAFS_FUSE_SRCS) $(LIB_A) $(LIB_LDLIBS) $(FUSE3_LIBS)
+		-o $@ $(LISAFS_FUSE_SRCS) $(LIB_SHARED_LDLIBS) $(FUSE3_LIBS)
 ALL_TARGETS += $(LISAFS_FUSE)
 
 # The stage: a shell script producing TAP, bounded by run-tap-test's timeout
@@ -21,7 +22,8 @@ ALL_TARGETS += $(LISAFS_FUSE)
 .PHONY: lisafs-fuse-test
 lisafs-fuse-test: $(LISAFS_FUSE) $(LISAFS_SERVER)
 	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
-	@scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse/ \
+	@LD_LIBRARY_PATH=$(BUILD)/lib \
+		scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse/ \
 		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE) \
 		$(LISAFS_SERVER)
 NATIVE_CHECKS += lisafs-fuse-test
@@ -43,6 +45,7 @@ lisafs-fuse-test-sanitize: $(LISAFS_FUSE_SAN) $(LISAFS_SERVER)
 	@rm -rf $(RESULTS)/$@.san && mkdir -p $(RESULTS)/$@.san
 	@ASAN_OPTIONS=detect_leaks=1:log_path=$(RESULTS)/$@.san/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:log_path=$(RESULTS)/$@.san/ubsan \
+	LD_LIBRARY_PATH=$(BUILD)/lib \
 		scripts/run-tap-test $(RESULTS)/$@.results 900 lisafs-fuse-san/ \
 		tools/lisafs-fuse/tests/lisafs-fuse-test.sh $(LISAFS_FUSE_SAN) \
 		$(LISAFS_SERVER)
@@ -57,7 +60,7 @@ NATIVE_CHECKS += lisafs-fuse-test-sanitize
 
 .PHONY: demo-fuse
 demo-fuse: deps $(LISAFS_FUSE) $(LISAFS_SERVER)
-	@tools/lisafs-fuse/demo-fuse.sh $(LISAFS_FUSE)
+	@LD_LIBRARY_PATH=$(BUILD)/lib tools/lisafs-fuse/demo-fuse.sh $(LISAFS_FUSE)
 
 .PHONY: install-lisafs-fuse
 install-lisafs-fuse: $(LISAFS_FUSE)
