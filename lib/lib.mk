@@ -3,7 +3,7 @@
 # from libflipcall.map), one static library and a pkg-config file, built from
 # every lib/src/**/*.c. Components add their link dependencies to LIB_PKGS.
 LIB_MAJOR   := 1
-LIB_VERSION := 1.0.0
+LIB_VERSION := 1.1.0
 LIB_PKGS    += json-c
 
 LIB_SRCS    := $(sort $(wildcard lib/src/*.c lib/src/*/*.c))
