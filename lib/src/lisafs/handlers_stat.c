@@ -33,20 +33,23 @@ int lfs_h_fstat(struct lfs_req *r)
 	return w.over ? -EIO : (int)w.off;
 }
 
+/*
+ * AT_EMPTY_PATH on the held O_PATH fd reaches the file itself, symlinks
+ * included (AT_SYMLINK_NOFOLLOW), without resolving any name.
+ */
 static int set_times(struct lfs_fd *f, uint32_t mask,
 		     const struct timespec *atime, const struct timespec *mtime)
 {
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
-	char path[32];
 
 	if (mask & STATX_ATIME)
 		ts[0] = *atime;
 	if (mask & STATX_MTIME)
 		ts[1] = *mtime;
-	if (f->type == S_IFLNK)
-		return -EPERM;	/* no way to reach the link itself safely */
-	lfs_fd_path(f->host_fd, path);
-	return utimensat(AT_FDCWD, path, ts, 0) < 0 ? -errno : 0;
+	if (utimensat(f->host_fd, "", ts,
+		      AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
 }
 
 static int set_size(struct lfs_req *r, struct lfs_fd *f, uint64_t size)

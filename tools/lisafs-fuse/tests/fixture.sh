@@ -37,12 +37,12 @@ make_tree() {
 }
 
 # One line per entry: name, type, mode, links, size (files), link target,
-# owner and, unless NOTIMES is given, mtime (not for symlinks: lisafs-fuse
-# cannot set theirs). Sorted bytewise, so two trees compare with cmp.
+# owner and, unless NOTIMES is given, mtime. Sorted bytewise, so two trees
+# compare with cmp.
 listing() {
 	t='|%T+'
 	[ $# -gt 1 ] && t=
 	(cd "$1" && find . -mindepth 1 \( -type f -printf "%P|%y|%m|%n|%s|%U|%G$t\\n" \) -o \
-		\( -type l -printf "%P|%y|%m|%n|-|%l|%U|%G\\n" \) -o \
+		\( -type l -printf "%P|%y|%m|%n|-|%l|%U|%G$t\\n" \) -o \
 		\( -printf "%P|%y|%m|%n|-|-|%U|%G$t\\n" \)) | LC_ALL=C sort
 }
