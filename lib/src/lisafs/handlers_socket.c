@@ -175,22 +175,14 @@ out:
 
 int lfs_h_listen(struct lfs_req *r)
 {
-	struct lfs_rd rd;
 	struct lfs_fd *f;
-	uint64_t id;
-	int32_t backlog;
+	uint32_t backlog;
 	int err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	id = lfs_rd_u64(&rd);
-	backlog = (int32_t)lfs_rd_u32(&rd);
-	lfs_rd_u32(&rd);	/* padding */
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_BOUND_SOCKET, &f);
+	err = lfs_req_fd_u32(r, LFS_FD_BOUND_SOCKET, &f, &backlog);
 	if (err)
 		return err;
-	if (listen(f->host_fd, backlog) < 0)
+	if (listen(f->host_fd, (int32_t)backlog) < 0)
 		err = -errno;
 	lfs_fd_put(f);
 	return err;
