@@ -66,8 +66,7 @@ int lfs_h_mkdirat(struct lfs_req *r)
 	lfs_rd_init(&rd, r->buf, r->len);
 	lfs_rd_create_common(&rd, &cc);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	err = get_dir(r, cc.dirfd, &dir);
@@ -96,8 +95,7 @@ int lfs_h_mknodat(struct lfs_req *r)
 	minor = lfs_rd_u32(&rd);
 	major = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	type = cc.mode & S_IFMT;
@@ -132,10 +130,9 @@ int lfs_h_symlinkat(struct lfs_req *r)
 	cc.gid = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
 	err2 = lfs_rd_string(&rd, target, sizeof(target), NULL);
-	if (rd.bad)
-		return -EIO;
-	if (err || err2)
-		return err ? err : err2;
+	err = lfs_rd_result(&rd, err ? err : err2);
+	if (err)
+		return err;
 	err = get_dir(r, cc.dirfd, &dir);
 	if (err)
 		return err;
@@ -163,8 +160,7 @@ int lfs_h_linkat(struct lfs_req *r)
 	cc.dirfd = lfs_rd_u64(&rd);
 	target_id = lfs_rd_u64(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	err = get_dir(r, cc.dirfd, &dir);
@@ -206,8 +202,7 @@ int lfs_h_unlinkat(struct lfs_req *r)
 	id = lfs_rd_u64(&rd);
 	flags = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if (flags & ~(uint32_t)AT_REMOVEDIR)
@@ -237,10 +232,9 @@ static int rename_common(struct lfs_req *r, bool has_flags)
 	err2 = lfs_rd_name(&rd, new_name);
 	if (has_flags)
 		flags = lfs_rd_u32(&rd);
-	if (rd.bad)
-		return -EIO;
-	if (err || err2)
-		return err ? err : err2;
+	err = lfs_rd_result(&rd, err ? err : err2);
+	if (err)
+		return err;
 	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
 	err = get_dir(r, old_id, &old_dir);

@@ -103,8 +103,7 @@ int lfs_h_open_create_at(struct lfs_req *r)
 	lfs_rd_create_common(&rd, &cc);
 	flags = lfs_rd_u32(&rd) & (O_ACCMODE | O_TRUNC);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if ((flags & O_ACCMODE) == O_ACCMODE)

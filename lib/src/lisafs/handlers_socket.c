@@ -109,8 +109,7 @@ int lfs_h_bindat(struct lfs_req *r)
 	lfs_rd_create_common(&rd, &cc);
 	type = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if (!valid_sock_type(type))
