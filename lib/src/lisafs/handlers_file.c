@@ -108,15 +108,9 @@ int lfs_h_open_create_at(struct lfs_req *r)
 		return err;
 	if ((flags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
-	if (lfs_readonly(r))
-		return -EROFS;
-	err = lfs_req_fd(r, cc.dirfd, LFS_FD_CONTROL, &dir);
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
-	if (dir->type != S_IFDIR) {
-		err = -ENOTDIR;
-		goto out;
-	}
 	fd = openat(dir->host_fd, name,
 		    O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | flags,
 		    cc.mode & 07777);

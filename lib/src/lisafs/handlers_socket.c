@@ -114,15 +114,9 @@ int lfs_h_bindat(struct lfs_req *r)
 		return err;
 	if (!valid_sock_type(type))
 		return -EINVAL;
-	if (lfs_readonly(r))
-		return -EROFS;
-	err = lfs_req_fd(r, cc.dirfd, LFS_FD_CONTROL, &dir);
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
-	if (dir->type != S_IFDIR) {
-		err = -ENOTDIR;
-		goto out;
-	}
 	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
 		     dir->host_fd, name);
 	if (n < 0 || (size_t)n >= sizeof(addr.sun_path)) {
