@@ -15,22 +15,19 @@
 int shm_rxq_client_init(struct shm_rxq_client *q, struct shm_queue_mem *m,
 			uint32_t buf_size)
 {
-	uint64_t nbufs = m->data_len / buf_size;
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	if (!nbufs || nbufs > (1u << 24))
-		return -EINVAL;
-	err = shm_queue_client_pipes(m, &q->fill, &q->comp);
+	err = shm_queue_client_setup(m, buf_size, &q->fill, &q->comp,
+				     &q->nbufs);
 	if (err)
 		return err;
 	q->data = m->data;
 	q->buf_size = buf_size;
-	q->nbufs = (uint32_t)nbufs;
 	q->post_limit = (uint32_t)((q->fill.len - 8) /
 				   shm_slot_size(SHM_RX_POSTED));
-	q->posted = calloc(nbufs, sizeof(*q->posted));
-	q->to_post = calloc(nbufs, sizeof(*q->to_post));
+	q->posted = calloc(q->nbufs, sizeof(*q->posted));
+	q->to_post = calloc(q->nbufs, sizeof(*q->to_post));
 	if (!q->posted || !q->to_post) {
 		shm_rxq_client_fini(q);
 		return -ENOMEM;

@@ -14,23 +14,20 @@
 int shm_txq_client_init(struct shm_txq_client *q, struct shm_queue_mem *m,
 			uint32_t buf_size)
 {
-	uint64_t nbufs = m->data_len / buf_size;
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	if (!nbufs || nbufs > (1u << 24))
-		return -EINVAL;
-	err = shm_queue_client_pipes(m, &q->desc, &q->comp);
+	err = shm_queue_client_setup(m, buf_size, &q->desc, &q->comp,
+				     &q->nbufs);
 	if (err)
 		return err;
 	q->data = m->data;
 	q->buf_size = buf_size;
-	q->nbufs = (uint32_t)nbufs;
 	q->seq = 1;
-	q->free_stack = calloc(nbufs, sizeof(*q->free_stack));
-	q->chain = calloc(nbufs, sizeof(*q->chain));
-	q->pkt_nbufs = calloc(nbufs, sizeof(*q->pkt_nbufs));
-	q->pkt_id = calloc(nbufs, sizeof(*q->pkt_id));
+	q->free_stack = calloc(q->nbufs, sizeof(*q->free_stack));
+	q->chain = calloc(q->nbufs, sizeof(*q->chain));
+	q->pkt_nbufs = calloc(q->nbufs, sizeof(*q->pkt_nbufs));
+	q->pkt_id = calloc(q->nbufs, sizeof(*q->pkt_id));
 	if (!q->free_stack || !q->chain || !q->pkt_nbufs || !q->pkt_id) {
 		shm_txq_client_fini(q);
 		return -ENOMEM;
