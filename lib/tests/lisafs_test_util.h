@@ -43,6 +43,10 @@ void lt_teardown(struct lt_env *e);
 int lt_count_fds(void);
 /* Polls lt_count_fds() until it is want or timeout_ms passed. */
 int lt_wait_fds(int want, int timeout_ms);
+/* Polls the server's connection count until it is at most want or
+ * timeout_ms passed; returns the count.
+ */
+int lt_wait_connections(struct lisafs_server *s, int want, int timeout_ms);
 /* Path of name inside the export (valid for the next 3 calls). */
 const char *lt_path(const struct lt_env *e, const char *name);
 int lt_write_file(const char *path, const char *text);
