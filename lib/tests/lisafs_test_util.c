@@ -133,6 +133,37 @@ int lt_wait_fds(int want, int timeout_ms)
 	}
 }
 
+int lt_fork_server(const char *dir, const struct lisafs_server_options *so,
+		   pid_t *pid)
+{
+	int sv[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	*pid = fork();
+	if (*pid < 0) {
+		err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (*pid == 0) {
+		struct lisafs_server *s;
+
+		close(sv[0]);
+		if (lisafs_server_new(dir, so, &s) ||
+		    lisafs_server_add_connection(s, sv[1]))
+			_exit(1);
+		/* Serves until the client's socket closes. */
+		while (lisafs_server_connections(s) > 0)
+			usleep(50000);
+		lisafs_server_destroy(s);
+		_exit(0);
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
 int lt_wait_connections(struct lisafs_server *s, int want, int timeout_ms)
 {
 	int n;
