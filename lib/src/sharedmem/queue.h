@@ -82,6 +82,15 @@ struct shm_rxq_server {
  * Both queues wire their pipes the same way: the client writes tx_pipe
  * and reads rx_pipe, the server the other way round.
  */
+static inline int shm_queue_client_pipes(struct shm_queue_mem *m,
+					 struct shm_pipe_tx *out,
+					 struct shm_pipe_rx *in)
+{
+	int err = shm_pipe_tx_init(out, m->tx_pipe, m->tx_pipe_len);
+
+	return err ? err : shm_pipe_rx_init(in, m->rx_pipe, m->rx_pipe_len);
+}
+
 static inline int shm_queue_server_pipes(struct shm_queue_mem *m,
 					 struct shm_pipe_rx *in,
 					 struct shm_pipe_tx *out)
@@ -103,13 +112,11 @@ static inline int shm_queue_client_setup(struct shm_queue_mem *m,
 					 uint32_t *nbufs)
 {
 	uint64_t n = m->data_len / buf_size;
-	int err;
 
 	if (!n || n > (1u << 24))
 		return -EINVAL;
 	*nbufs = (uint32_t)n;
-	err = shm_pipe_tx_init(out, m->tx_pipe, m->tx_pipe_len);
-	return err ? err : shm_pipe_rx_init(in, m->rx_pipe, m->rx_pipe_len);
+	return shm_queue_client_pipes(m, out, in);
 }
 
 int shm_txq_client_init(struct shm_txq_client *q, struct shm_queue_mem *m,
