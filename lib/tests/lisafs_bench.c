@@ -16,13 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <flipcall/lisafs.h>
+
+#include "lisafs_test_util.h"
 
 #define MAX_ROUNDS	32
 #define SPIN_NS		50000
@@ -81,7 +82,7 @@ static int start_row(struct row *r, int kind, const char *dir)
 	struct lisafs_client_options co = { .size = sizeof(co), .channels = 1 };
 	struct lisafs_inode root, ino;
 	const char *names[1] = { "data" };
-	int sv[2], futex = 0, device = 0, err;
+	int sock, futex = 0, device = 0, err;
 	size_t n;
 	uint8_t st;
 
@@ -99,25 +100,10 @@ static int start_row(struct row *r, int kind, const char *dir)
 		r->why = "no /dev/flipcall";
 		return 0;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	r->server = fork();
-	if (r->server < 0)
-		return -errno;
-	if (r->server == 0) {
-		struct lisafs_server *s;
-
-		close(sv[0]);
-		if (lisafs_server_new(dir, &so, &s) ||
-		    lisafs_server_add_connection(s, sv[1]))
-			_exit(1);
-		while (lisafs_server_connections(s) > 0)
-			usleep(50000);
-		lisafs_server_destroy(s);
-		_exit(0);
-	}
-	close(sv[1]);
-	err = lisafs_client_connect(sv[0], &co, &r->c, &root);
+	sock = lt_fork_server(dir, &so, &r->server);
+	if (sock < 0)
+		return sock;
+	err = lisafs_client_connect(sock, &co, &r->c, &root);
 	if (err)
 		return err;
 	lisafs_client_channels(r->c, &futex, &device);

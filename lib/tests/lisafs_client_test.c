@@ -397,6 +397,17 @@ static void *stuck_call(void *arg)
 	return NULL;
 }
 
+/* A client of a fake server whose channels never answer, with an FStat
+ * under way on one of them (p->result stays 1 until it returns).
+ */
+static void start_stuck_call(struct __test_metadata *_metadata,
+			     struct fake *f, struct pending *p, pthread_t *t)
+{
+	ASSERT_EQ(0, lisafs_client_connect(fake_start(f, CH_HANG), NULL,
+					   &p->c, NULL));
+	ASSERT_EQ(0, pthread_create(t, NULL, stuck_call, p));
+}
+
 /* A call stuck on a channel ends when the server's socket goes away. */
 TEST(watchdog_ends_stuck_channel_call)
 {
@@ -405,9 +416,7 @@ TEST(watchdog_ends_stuck_channel_call)
 	pthread_t t;
 	int before = lt_count_fds();
 
-	ASSERT_EQ(0, lisafs_client_connect(fake_start(&f, CH_HANG), NULL,
-					   &p.c, NULL));
-	ASSERT_EQ(0, pthread_create(&t, NULL, stuck_call, &p));
+	start_stuck_call(_metadata, &f, &p, &t);
 	usleep(100000);
 	EXPECT_EQ(1, p.result);		/* still waiting */
 	shutdown(f.sock, SHUT_RDWR);	/* the server "dies" */
@@ -433,9 +442,7 @@ TEST(shutdown_ends_stuck_channel_call)
 	pthread_t t;
 	int before = lt_count_fds();
 
-	ASSERT_EQ(0, lisafs_client_connect(fake_start(&f, CH_HANG), NULL,
-					   &p.c, NULL));
-	ASSERT_EQ(0, pthread_create(&t, NULL, stuck_call, &p));
+	start_stuck_call(_metadata, &f, &p, &t);
 	usleep(50000);
 	EXPECT_EQ(0, lisafs_client_shutdown(p.c));
 	EXPECT_EQ(0, lisafs_client_shutdown(p.c));	/* idempotent */

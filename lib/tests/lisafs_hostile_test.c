@@ -511,10 +511,7 @@ TEST_F(hostile, peer_death_mid_connection)
 	close(fdsock);
 	close(self->sock);
 	self->sock = -1;
-	for (int i = 0; i < 200 && lisafs_server_connections(self->e.srv) > 1;
-	     i++)
-		usleep(10000);
-	EXPECT_EQ(1, lisafs_server_connections(self->e.srv));
+	EXPECT_EQ(1, lt_wait_connections(self->e.srv, 1, 2000));
 	{
 		struct statx st;
 

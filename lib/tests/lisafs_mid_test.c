@@ -665,30 +665,15 @@ TEST(two_processes)
 	char dir[] = "/tmp/lisafs-2p-XXXXXX";
 	struct lisafs_client *c;
 	struct lisafs_inode root;
-	int sv[2], status, futex = 0;
+	int sock, status, futex = 0;
 	uint64_t ofd;
 	char buf[8] = { 0 };
 	pid_t pid;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct lisafs_server *s;
-
-		close(sv[0]);
-		if (lisafs_server_new(dir, &so, &s) ||
-		    lisafs_server_add_connection(s, sv[1]))
-			_exit(1);
-		/* Runs until the client's socket closes. */
-		while (lisafs_server_connections(s) > 0)
-			usleep(10000);
-		lisafs_server_destroy(s);
-		_exit(0);
-	}
-	close(sv[1]);
-	ASSERT_EQ(0, lisafs_client_connect(sv[0], &co, &c, &root));
+	sock = lt_fork_server(dir, &so, &pid);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, lisafs_client_connect(sock, &co, &c, &root));
 	lisafs_client_channels(c, &futex, NULL);
 	EXPECT_EQ(LISAFS_MAX_CHANNELS, futex);
 	ASSERT_EQ(0, lisafs_client_open_create_at(c, root.fdid, "f", O_RDWR,

@@ -209,10 +209,7 @@ TEST_F(replay, section7)
 	close(self->sock);
 	self->sock = -1;
 	/* The connection ends (the fixture's own client stays). */
-	for (int i = 0; i < 200 && lisafs_server_connections(self->e.srv) > 1;
-	     i++)
-		usleep(10000);
-	EXPECT_EQ(1, lisafs_server_connections(self->e.srv));
+	EXPECT_EQ(1, lt_wait_connections(self->e.srv, 1, 2000));
 }
 
 /* Verified raw: FStat{999} over the socket -> header 04000000 0000 0000, 9. */

@@ -43,21 +43,6 @@ static int client_over(int sock, int transport, struct lisafs_client **c,
 	return lisafs_client_connect(sock, &o, c, root);
 }
 
-int lt_connect(struct lt_env *e, int transport, struct lisafs_client **c,
-	       struct lisafs_inode *root)
-{
-	int sv[2], err;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	err = lisafs_server_add_connection(e->srv, sv[1]);
-	if (err) {
-		close(sv[0]);
-		return err;
-	}
-	return client_over(sv[0], transport, c, root);
-}
-
 int lt_raw_socket(struct lt_env *e)
 {
 	int sv[2], err;
@@ -70,6 +55,14 @@ int lt_raw_socket(struct lt_env *e)
 		return err;
 	}
 	return sv[0];
+}
+
+int lt_connect(struct lt_env *e, int transport, struct lisafs_client **c,
+	       struct lisafs_inode *root)
+{
+	int sock = lt_raw_socket(e);
+
+	return sock < 0 ? sock : client_over(sock, transport, c, root);
 }
 
 int lt_setup(struct lt_env *e, uint32_t server_flags, int transport)
@@ -135,6 +128,49 @@ int lt_wait_fds(int want, int timeout_ms)
 	for (int waited = 0;; waited += 10) {
 		n = lt_count_fds();
 		if (n == want || waited >= timeout_ms)
+			return n;
+		usleep(10000);
+	}
+}
+
+int lt_fork_server(const char *dir, const struct lisafs_server_options *so,
+		   pid_t *pid)
+{
+	int sv[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	*pid = fork();
+	if (*pid < 0) {
+		err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (*pid == 0) {
+		struct lisafs_server *s;
+
+		close(sv[0]);
+		if (lisafs_server_new(dir, so, &s) ||
+		    lisafs_server_add_connection(s, sv[1]))
+			_exit(1);
+		/* Serves until the client's socket closes. */
+		while (lisafs_server_connections(s) > 0)
+			usleep(50000);
+		lisafs_server_destroy(s);
+		_exit(0);
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+int lt_wait_connections(struct lisafs_server *s, int want, int timeout_ms)
+{
+	int n;
+
+	for (int waited = 0;; waited += 10) {
+		n = lisafs_server_connections(s);
+		if (n <= want || waited >= timeout_ms)
 			return n;
 		usleep(10000);
 	}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <flipcall/lisafs.h>
 
 /* Transports a test variant runs over. */
@@ -43,6 +44,17 @@ void lt_teardown(struct lt_env *e);
 int lt_count_fds(void);
 /* Polls lt_count_fds() until it is want or timeout_ms passed. */
 int lt_wait_fds(int want, int timeout_ms);
+/*
+ * A server for dir (options so) in a child process, on one end of a new
+ * socket pair; it exits 0 once the client on the returned end is gone
+ * (1 if it could not start). *pid gets the child.
+ */
+int lt_fork_server(const char *dir, const struct lisafs_server_options *so,
+		   pid_t *pid);
+/* Polls the server's connection count until it is at most want or
+ * timeout_ms passed; returns the count.
+ */
+int lt_wait_connections(struct lisafs_server *s, int want, int timeout_ms);
 /* Path of name inside the export (valid for the next 3 calls). */
 const char *lt_path(const struct lt_env *e, const char *name);
 int lt_write_file(const char *path, const char *text);

@@ -11,6 +11,7 @@
 
 #include "sharedmem/descriptor.h"
 #include "sharedmem/pipe.h"
+#include "sharedmem/queue.h"
 #include "sharedmem/queue_mem.h"
 #include "sharedmem_util.h"
 #include "kselftest_harness.h"
@@ -22,6 +23,41 @@ struct hostile {
 	struct shm_pipe_rx in_tx, in_rx;	/* pipes the peer consumes */
 };
 
+/*
+ * An endpoint on side, and h mapping the same queues from dups of their
+ * configs, its pipes wired as the other side's would be.
+ */
+static void hostile_setup(struct __test_metadata *_metadata, int side,
+			  struct sharedmem_endpoint **ep, struct hostile *h)
+{
+	struct sharedmem_queue_config tx, rx, tx2, rx2;
+
+	ASSERT_EQ(0, sharedmem_queue_pair_create(NULL, &tx, &rx));
+	ASSERT_EQ(0, shm_config_dup(&tx, &tx2));
+	ASSERT_EQ(0, shm_config_dup(&rx, &rx2));
+	ASSERT_EQ(0, sharedmem_endpoint_create(side, &tx, &rx, NULL, ep));
+	ASSERT_EQ(0, shm_queue_map(&tx2, &h->tx));
+	ASSERT_EQ(0, shm_queue_map(&rx2, &h->rx));
+	if (side == SHAREDMEM_SERVER) {
+		ASSERT_EQ(0, shm_queue_client_pipes(&h->tx, &h->out_tx,
+						    &h->in_tx));
+		ASSERT_EQ(0, shm_queue_client_pipes(&h->rx, &h->out_rx,
+						    &h->in_rx));
+	} else {
+		ASSERT_EQ(0, shm_queue_server_pipes(&h->tx, &h->in_tx,
+						    &h->out_tx));
+		ASSERT_EQ(0, shm_queue_server_pipes(&h->rx, &h->in_rx,
+						    &h->out_rx));
+	}
+}
+
+static void hostile_teardown(struct sharedmem_endpoint *ep, struct hostile *h)
+{
+	sharedmem_endpoint_destroy(ep);
+	shm_queue_unmap(&h->tx);
+	shm_queue_unmap(&h->rx);
+}
+
 FIXTURE(vs_server) {
 	struct sharedmem_endpoint *ep;
 	struct hostile h;	/* a hostile client */
@@ -29,29 +65,12 @@ FIXTURE(vs_server) {
 
 FIXTURE_SETUP(vs_server)
 {
-	struct sharedmem_queue_config tx, rx, tx2, rx2;
-
-	ASSERT_EQ(0, sharedmem_queue_pair_create(NULL, &tx, &rx));
-	ASSERT_EQ(0, shm_config_dup(&tx, &tx2));
-	ASSERT_EQ(0, shm_config_dup(&rx, &rx2));
-	ASSERT_EQ(0, sharedmem_endpoint_create(SHAREDMEM_SERVER, &tx, &rx,
-					       NULL, &self->ep));
-	ASSERT_EQ(0, shm_queue_map(&tx2, &self->h.tx));
-	ASSERT_EQ(0, shm_queue_map(&rx2, &self->h.rx));
-	/* A client produces into both queues' tx pipes. */
-	ASSERT_EQ(0, shm_pipe_tx_init(&self->h.out_tx, self->h.tx.tx_pipe,
-				      self->h.tx.tx_pipe_len));
-	ASSERT_EQ(0, shm_pipe_rx_init(&self->h.in_tx, self->h.tx.rx_pipe,
-				      self->h.tx.rx_pipe_len));
-	ASSERT_EQ(0, shm_pipe_tx_init(&self->h.out_rx, self->h.rx.tx_pipe,
-				      self->h.rx.tx_pipe_len));
+	hostile_setup(_metadata, SHAREDMEM_SERVER, &self->ep, &self->h);
 }
 
 FIXTURE_TEARDOWN(vs_server)
 {
-	sharedmem_endpoint_destroy(self->ep);
-	shm_queue_unmap(&self->h.tx);
-	shm_queue_unmap(&self->h.rx);
+	hostile_teardown(self->ep, &self->h);
 }
 
 static void push_desc(struct hostile *h, uint64_t id, uint32_t total,
@@ -183,31 +202,12 @@ FIXTURE(vs_client) {
 
 FIXTURE_SETUP(vs_client)
 {
-	struct sharedmem_queue_config tx, rx, tx2, rx2;
-
-	ASSERT_EQ(0, sharedmem_queue_pair_create(NULL, &tx, &rx));
-	ASSERT_EQ(0, shm_config_dup(&tx, &tx2));
-	ASSERT_EQ(0, shm_config_dup(&rx, &rx2));
-	ASSERT_EQ(0, sharedmem_endpoint_create(SHAREDMEM_CLIENT, &tx, &rx,
-					       NULL, &self->ep));
-	ASSERT_EQ(0, shm_queue_map(&tx2, &self->h.tx));
-	ASSERT_EQ(0, shm_queue_map(&rx2, &self->h.rx));
-	/* A server consumes both tx pipes and produces into the rx pipes. */
-	ASSERT_EQ(0, shm_pipe_rx_init(&self->h.in_tx, self->h.tx.tx_pipe,
-				      self->h.tx.tx_pipe_len));
-	ASSERT_EQ(0, shm_pipe_tx_init(&self->h.out_tx, self->h.tx.rx_pipe,
-				      self->h.tx.rx_pipe_len));
-	ASSERT_EQ(0, shm_pipe_rx_init(&self->h.in_rx, self->h.rx.tx_pipe,
-				      self->h.rx.tx_pipe_len));
-	ASSERT_EQ(0, shm_pipe_tx_init(&self->h.out_rx, self->h.rx.rx_pipe,
-				      self->h.rx.rx_pipe_len));
+	hostile_setup(_metadata, SHAREDMEM_CLIENT, &self->ep, &self->h);
 }
 
 FIXTURE_TEARDOWN(vs_client)
 {
-	sharedmem_endpoint_destroy(self->ep);
-	shm_queue_unmap(&self->h.tx);
-	shm_queue_unmap(&self->h.rx);
+	hostile_teardown(self->ep, &self->h);
 }
 
 static void push_tx_completion(struct hostile *h, uint64_t id, uint32_t size)

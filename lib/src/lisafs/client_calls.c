@@ -232,10 +232,10 @@ FLIPCALL_EXPORT int lisafs_client_open_create_at(struct lisafs_client *c,
 
 	if (host_fd)
 		*host_fd = -1;
-	err = lfs_client_check_name(name);
-	if (err || !open_fd)
+	if (!open_fd)
 		return -EINVAL;
-	err = lfs_client_begin(c, &tx, LISAFS_MID_OPEN_CREATE_AT, &w);
+	err = lfs_client_begin_named(c, &tx, LISAFS_MID_OPEN_CREATE_AT, &w,
+				     name);
 	if (err)
 		return err;
 	lfs_wr_create_common(&w, dirfd, uid, gid, (uint16_t)mode);

@@ -20,11 +20,8 @@ FLIPCALL_EXPORT int lisafs_client_mkdirat(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = lfs_client_check_name(name);
+	int err = lfs_client_begin_named(c, &tx, LISAFS_MID_MKDIRAT, &w, name);
 
-	if (err)
-		return err;
-	err = lfs_client_begin(c, &tx, LISAFS_MID_MKDIRAT, &w);
 	if (err)
 		return err;
 	lfs_wr_create_common(&w, dirfd, uid, gid, (uint16_t)mode);
@@ -39,11 +36,8 @@ FLIPCALL_EXPORT int lisafs_client_mknodat(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = lfs_client_check_name(name);
+	int err = lfs_client_begin_named(c, &tx, LISAFS_MID_MKNODAT, &w, name);
 
-	if (err)
-		return err;
-	err = lfs_client_begin(c, &tx, LISAFS_MID_MKNODAT, &w);
 	if (err)
 		return err;
 	lfs_wr_create_common(&w, dirfd, uid, gid, (uint16_t)mode);
@@ -61,11 +55,11 @@ FLIPCALL_EXPORT int lisafs_client_symlinkat(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = lfs_client_check_name(name);
+	int err;
 
-	if (err || !target)
+	if (!target)
 		return -EINVAL;
-	err = lfs_client_begin(c, &tx, LISAFS_MID_SYMLINKAT, &w);
+	err = lfs_client_begin_named(c, &tx, LISAFS_MID_SYMLINKAT, &w, name);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, dirfd);
@@ -83,11 +77,8 @@ FLIPCALL_EXPORT int lisafs_client_linkat(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = lfs_client_check_name(name);
+	int err = lfs_client_begin_named(c, &tx, LISAFS_MID_LINKAT, &w, name);
 
-	if (err)
-		return err;
-	err = lfs_client_begin(c, &tx, LISAFS_MID_LINKAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, dirfd);
@@ -124,11 +115,8 @@ FLIPCALL_EXPORT int lisafs_client_unlinkat(struct lisafs_client *c,
 {
 	struct lfs_tx tx;
 	struct lfs_wr w;
-	int err = lfs_client_check_name(name);
+	int err = lfs_client_begin_named(c, &tx, LISAFS_MID_UNLINKAT, &w, name);
 
-	if (err)
-		return err;
-	err = lfs_client_begin(c, &tx, LISAFS_MID_UNLINKAT, &w);
 	if (err)
 		return err;
 	lfs_wr_u64(&w, dirfd);

@@ -92,6 +92,12 @@ int lfs_client_inode_call(struct lfs_tx *tx, uint16_t mid, struct lfs_wr *w,
 			  struct lisafs_inode *child);
 /* 0 if name is a safe single component, else -EINVAL. */
 int lfs_client_check_name(const char *name);
+/*
+ * lfs_client_begin for a call on one name in a directory: a name that is
+ * not one safe component is -EINVAL before any transaction is taken.
+ */
+int lfs_client_begin_named(struct lisafs_client *c, struct lfs_tx *tx,
+			   uint16_t mid, struct lfs_wr *w, const char *name);
 /* A SizedString response into buf; too_small when it does not fit (and
  * -ERANGE with size 0 asks for the length).
  */

@@ -41,6 +41,14 @@ int lfs_client_check_name(const char *name)
 	return lfs_name_is_safe(name, strlen(name)) ? 0 : -EINVAL;
 }
 
+int lfs_client_begin_named(struct lisafs_client *c, struct lfs_tx *tx,
+			   uint16_t mid, struct lfs_wr *w, const char *name)
+{
+	int err = lfs_client_check_name(name);
+
+	return err ? err : lfs_client_begin(c, tx, mid, w);
+}
+
 /* A response that is exactly one Inode. */
 int lfs_client_inode_call(struct lfs_tx *tx, uint16_t mid, struct lfs_wr *w,
 			  struct lisafs_inode *child)

@@ -81,9 +81,7 @@ FLIPCALL_EXPORT int lisafs_client_bindat(struct lisafs_client *c,
 	uint64_t id;
 	int err;
 
-	if (lfs_client_check_name(name))
-		return -EINVAL;
-	err = lfs_client_begin(c, &tx, LISAFS_MID_BINDAT, &w);
+	err = lfs_client_begin_named(c, &tx, LISAFS_MID_BINDAT, &w, name);
 	if (err)
 		return err;
 	lfs_wr_create_common(&w, dirfd, uid, gid, (uint16_t)(mode | S_IFSOCK));

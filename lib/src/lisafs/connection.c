@@ -44,6 +44,37 @@ int lfs_req_one_fd(struct lfs_req *r, int kind, struct lfs_fd **out)
 	return lfs_fdt_get(&r->conn->fdt, id, kind, out);
 }
 
+int lfs_req_dir_to_change(struct lfs_req *r, uint64_t id, struct lfs_fd **out)
+{
+	int err;
+
+	if (lfs_readonly(r))
+		return -EROFS;
+	err = lfs_fdt_get(&r->conn->fdt, id, LFS_FD_CONTROL, out);
+	if (err)
+		return err;
+	if ((*out)->type != S_IFDIR) {
+		lfs_fd_put(*out);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int lfs_req_fd_u32(struct lfs_req *r, int kind, struct lfs_fd **out,
+		   uint32_t *arg)
+{
+	struct lfs_rd rd;
+	uint64_t id;
+
+	lfs_rd_init(&rd, r->buf, r->len);
+	id = lfs_rd_u64(&rd);
+	*arg = lfs_rd_u32(&rd);
+	lfs_rd_u32(&rd);	/* padding: the Go struct is 16 bytes */
+	if (rd.bad)
+		return -EIO;
+	return lfs_fdt_get(&r->conn->fdt, id, kind, out);
+}
+
 static void close_donated(struct lfs_req *r)
 {
 	while (r->nfds)

@@ -143,14 +143,22 @@ fail_socks:
 	return err;
 }
 
-static bool channels_full(struct lfs_conn *c)
+/*
+ * Both kinds of channel start alike: refuse when the connection has all
+ * it may have, else size a window for the header and the largest message.
+ */
+static int new_channel_len(struct lfs_conn *c, uint64_t *len)
 {
 	bool full;
 
 	pthread_mutex_lock(&c->mu);
 	full = c->n_chans >= LISAFS_MAX_CHANNELS;
 	pthread_mutex_unlock(&c->mu);
-	return full;
+	if (full)
+		return -ENOMEM;
+	*len = flipcall_window_len_for_data_cap(LISAFS_CHANNEL_HEADER_BYTES +
+						c->srv->max_msg);
+	return 0;
 }
 
 int lfs_h_channel(struct lfs_req *r)
@@ -160,10 +168,9 @@ int lfs_h_channel(struct lfs_req *r)
 	uint64_t len;
 	int err;
 
-	if (channels_full(c))
-		return -ENOMEM;
-	len = flipcall_window_len_for_data_cap(LISAFS_CHANNEL_HEADER_BYTES +
-					       c->srv->max_msg);
+	err = new_channel_len(c, &len);
+	if (err)
+		return err;
 	pthread_mutex_lock(&c->mu);
 	err = c->alloc ? 0 : flipcall_window_allocator_create(&c->alloc);
 	if (!err)
@@ -192,10 +199,9 @@ int lfs_h_device_channel(struct lfs_req *r)
 	uint64_t len;
 	int err;
 
-	if (channels_full(c))
-		return -ENOMEM;
-	len = flipcall_window_len_for_data_cap(LISAFS_CHANNEL_HEADER_BYTES +
-					       c->srv->max_msg);
+	err = new_channel_len(c, &len);
+	if (err)
+		return err;
 	err = flipcall_device_create(len,
 				     s->spin_ns ? FLIPCALL_DEVICE_SPIN : 0,
 				     s->spin_ns, &cw, &sw);

@@ -14,23 +14,6 @@
 #include "lisafs/server_internal.h"
 #include "lisafs/wire.h"
 
-/* The directory FDID a create or remove works in. */
-static int get_dir(struct lfs_req *r, uint64_t id, struct lfs_fd **out)
-{
-	int err;
-
-	if (lfs_readonly(r))
-		return -EROFS;
-	err = lfs_req_fd(r, id, LFS_FD_CONTROL, out);
-	if (err)
-		return err;
-	if ((*out)->type != S_IFDIR) {
-		lfs_fd_put(*out);
-		return -ENOTDIR;
-	}
-	return 0;
-}
-
 /* After a create: chown, control FDID, Inode response; undo on failure. */
 static int finish_create(struct lfs_req *r, struct lfs_fd *dir,
 			 const char *name, const struct lfs_create_common *cc,
@@ -66,11 +49,10 @@ int lfs_h_mkdirat(struct lfs_req *r)
 	lfs_rd_init(&rd, r->buf, r->len);
 	lfs_rd_create_common(&rd, &cc);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
-	err = get_dir(r, cc.dirfd, &dir);
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
 	if (mkdirat(dir->host_fd, name, cc.mode & 07777) < 0)
@@ -96,8 +78,7 @@ int lfs_h_mknodat(struct lfs_req *r)
 	minor = lfs_rd_u32(&rd);
 	major = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	type = cc.mode & S_IFMT;
@@ -106,7 +87,7 @@ int lfs_h_mknodat(struct lfs_req *r)
 	/* Like gVisor's gofer: no device nodes on the host. */
 	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
 		return -EPERM;
-	err = get_dir(r, cc.dirfd, &dir);
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
 	if (mknodat(dir->host_fd, name, type | (cc.mode & 07777),
@@ -132,11 +113,10 @@ int lfs_h_symlinkat(struct lfs_req *r)
 	cc.gid = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
 	err2 = lfs_rd_string(&rd, target, sizeof(target), NULL);
-	if (rd.bad)
-		return -EIO;
-	if (err || err2)
-		return err ? err : err2;
-	err = get_dir(r, cc.dirfd, &dir);
+	err = lfs_rd_result(&rd, err ? err : err2);
+	if (err)
+		return err;
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
 	/* The target is stored, never resolved by us. */
@@ -163,11 +143,10 @@ int lfs_h_linkat(struct lfs_req *r)
 	cc.dirfd = lfs_rd_u64(&rd);
 	target_id = lfs_rd_u64(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
-	err = get_dir(r, cc.dirfd, &dir);
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
 	err = lfs_req_fd(r, target_id, LFS_FD_CONTROL, &target);
@@ -206,13 +185,12 @@ int lfs_h_unlinkat(struct lfs_req *r)
 	id = lfs_rd_u64(&rd);
 	flags = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if (flags & ~(uint32_t)AT_REMOVEDIR)
 		return -EINVAL;
-	err = get_dir(r, id, &dir);
+	err = lfs_req_dir_to_change(r, id, &dir);
 	if (err)
 		return err;
 	if (unlinkat(dir->host_fd, name, (int)flags) < 0)
@@ -237,16 +215,15 @@ static int rename_common(struct lfs_req *r, bool has_flags)
 	err2 = lfs_rd_name(&rd, new_name);
 	if (has_flags)
 		flags = lfs_rd_u32(&rd);
-	if (rd.bad)
-		return -EIO;
-	if (err || err2)
-		return err ? err : err2;
-	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
-		return -EINVAL;
-	err = get_dir(r, old_id, &old_dir);
+	err = lfs_rd_result(&rd, err ? err : err2);
 	if (err)
 		return err;
-	err = get_dir(r, new_id, &new_dir);
+	if (flags & ~(uint32_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	err = lfs_req_dir_to_change(r, old_id, &old_dir);
+	if (err)
+		return err;
+	err = lfs_req_dir_to_change(r, new_id, &new_dir);
 	if (err) {
 		lfs_fd_put(old_dir);
 		return err;

@@ -60,23 +60,17 @@ static int open_control(struct lfs_req *r, struct lfs_fd *f, uint32_t flags)
 
 int lfs_h_openat(struct lfs_req *r)
 {
-	struct lfs_rd rd;
 	struct lfs_wr w;
 	struct lfs_fd *f;
-	uint64_t id, open_id;
+	uint64_t open_id;
 	uint32_t flags;
 	mode_t type;
 	int fd, err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	id = lfs_rd_u64(&rd);
-	flags = lfs_rd_u32(&rd) & (O_ACCMODE | O_TRUNC);
-	lfs_rd_u32(&rd);	/* padding: the struct is 16 bytes */
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_CONTROL, &f);
+	err = lfs_req_fd_u32(r, LFS_FD_CONTROL, &f, &flags);
 	if (err)
 		return err;
+	flags &= O_ACCMODE | O_TRUNC;
 	type = f->type;
 	fd = open_control(r, f, flags);
 	lfs_fd_put(f);
@@ -109,21 +103,14 @@ int lfs_h_open_create_at(struct lfs_req *r)
 	lfs_rd_create_common(&rd, &cc);
 	flags = lfs_rd_u32(&rd) & (O_ACCMODE | O_TRUNC);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if ((flags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
-	if (lfs_readonly(r))
-		return -EROFS;
-	err = lfs_req_fd(r, cc.dirfd, LFS_FD_CONTROL, &dir);
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
-	if (dir->type != S_IFDIR) {
-		err = -ENOTDIR;
-		goto out;
-	}
 	fd = openat(dir->host_fd, name,
 		    O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | flags,
 		    cc.mode & 07777);
@@ -389,23 +376,16 @@ done:
 
 int lfs_h_getdents64(struct lfs_req *r)
 {
-	struct lfs_rd rd;
 	struct lfs_wr w;
 	struct lfs_fd *f;
-	uint64_t id;
 	int32_t count;
-	uint32_t budget;
+	uint32_t budget, arg;
 	int err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	id = lfs_rd_u64(&rd);
-	count = (int32_t)lfs_rd_u32(&rd);
-	lfs_rd_u32(&rd);	/* padding */
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_OPEN, &f);
+	err = lfs_req_fd_u32(r, LFS_FD_OPEN, &f, &arg);
 	if (err)
 		return err;
+	count = (int32_t)arg;
 	if (f->type != S_IFDIR) {
 		lfs_fd_put(f);
 		return -ENOTDIR;

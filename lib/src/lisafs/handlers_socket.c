@@ -109,21 +109,14 @@ int lfs_h_bindat(struct lfs_req *r)
 	lfs_rd_create_common(&rd, &cc);
 	type = lfs_rd_u32(&rd);
 	err = lfs_rd_name(&rd, name);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if (!valid_sock_type(type))
 		return -EINVAL;
-	if (lfs_readonly(r))
-		return -EROFS;
-	err = lfs_req_fd(r, cc.dirfd, LFS_FD_CONTROL, &dir);
+	err = lfs_req_dir_to_change(r, cc.dirfd, &dir);
 	if (err)
 		return err;
-	if (dir->type != S_IFDIR) {
-		err = -ENOTDIR;
-		goto out;
-	}
 	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s",
 		     dir->host_fd, name);
 	if (n < 0 || (size_t)n >= sizeof(addr.sun_path)) {
@@ -175,22 +168,14 @@ out:
 
 int lfs_h_listen(struct lfs_req *r)
 {
-	struct lfs_rd rd;
 	struct lfs_fd *f;
-	uint64_t id;
-	int32_t backlog;
+	uint32_t backlog;
 	int err;
 
-	lfs_rd_init(&rd, r->buf, r->len);
-	id = lfs_rd_u64(&rd);
-	backlog = (int32_t)lfs_rd_u32(&rd);
-	lfs_rd_u32(&rd);	/* padding */
-	if (rd.bad)
-		return -EIO;
-	err = lfs_req_fd(r, id, LFS_FD_BOUND_SOCKET, &f);
+	err = lfs_req_fd_u32(r, LFS_FD_BOUND_SOCKET, &f, &backlog);
 	if (err)
 		return err;
-	if (listen(f->host_fd, backlog) < 0)
+	if (listen(f->host_fd, (int32_t)backlog) < 0)
 		err = -errno;
 	lfs_fd_put(f);
 	return err;

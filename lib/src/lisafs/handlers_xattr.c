@@ -43,8 +43,7 @@ int lfs_h_fgetxattr(struct lfs_req *r)
 	id = lfs_rd_u64(&rd);
 	size = lfs_rd_u32(&rd);
 	err = lfs_rd_string(&rd, name, sizeof(name), NULL);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if (size > XATTR_VALUE_MAX)
@@ -86,8 +85,7 @@ int lfs_h_fsetxattr(struct lfs_req *r)
 	err = lfs_rd_string(&rd, name, sizeof(name), NULL);
 	len = lfs_rd_u16(&rd);
 	value = lfs_rd_bytes(&rd, len);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if (lfs_readonly(r))
@@ -153,8 +151,7 @@ int lfs_h_fremovexattr(struct lfs_req *r)
 	lfs_rd_init(&rd, r->buf, r->len);
 	id = lfs_rd_u64(&rd);
 	err = lfs_rd_string(&rd, name, sizeof(name), NULL);
-	if (rd.bad)
-		return -EIO;
+	err = lfs_rd_result(&rd, err);
 	if (err)
 		return err;
 	if (lfs_readonly(r))

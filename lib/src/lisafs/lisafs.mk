@@ -58,7 +58,7 @@ LISAFS_FUZZ_SECONDS ?= 60
 LISAFS_FUZZ_SRCS    := lib/fuzz/lisafs_server_fuzz.c \
 		       $(wildcard lib/src/lisafs/*.c) lib/src/window.c \
 		       $(wildcard lib/src/endpoint*.c) lib/src/fdchannel.c \
-		       lib/src/scm_rights.c lib/src/device.c
+		       lib/src/scm_rights.c lib/src/device.c lib/src/sized.c
 
 $(LISAFS_FUZZ): $(LISAFS_FUZZ_SRCS) $(wildcard lib/src/lisafs/*.h)
 	@mkdir -p $(dir $@)
@@ -84,14 +84,16 @@ LISAFS_BENCH        := $(BUILD)/lib/tests/lisafs_bench
 LISAFS_BENCH_STATIC := $(BUILD)/lib/vm/lisafs-bench
 LISAFS_BENCH_ARGS   ?=
 
-$(LISAFS_BENCH): lib/tests/lisafs_bench.c $(LIB_A)
+$(LISAFS_BENCH): lib/tests/lisafs_bench.c $(LISAFS_TEST_UTIL) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -o $@ $< \
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) \
+		-I$(SRCDIR)/lib/tests -o $@ $< lib/tests/lisafs_test_util.c \
 		$(LIB_A) $(LIB_LDLIBS)
 
-$(LISAFS_BENCH_STATIC): lib/tests/lisafs_bench.c $(LIB_A)
+$(LISAFS_BENCH_STATIC): lib/tests/lisafs_bench.c $(LISAFS_TEST_UTIL) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -static -o $@ $< \
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -static \
+		-I$(SRCDIR)/lib/tests -o $@ $< lib/tests/lisafs_test_util.c \
 		$(LIB_A) $(LIB_LDLIBS)
 
 .PHONY: lisafs-bench

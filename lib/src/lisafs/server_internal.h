@@ -132,6 +132,16 @@ uint32_t lfs_conn_handle(struct lfs_conn *c, uint16_t mid, struct lfs_req *r,
 int lfs_req_donate(struct lfs_req *r, int fd);
 /* Requests that are just {FD u64}: decode and look the FDID up. */
 int lfs_req_one_fd(struct lfs_req *r, int kind, struct lfs_fd **out);
+/*
+ * The directory FDID a create, remove or rename works in: -EROFS on a
+ * read-only export before any lookup, -ENOTDIR for anything else.
+ */
+int lfs_req_dir_to_change(struct lfs_req *r, uint64_t id, struct lfs_fd **out);
+/* Requests that are {FD u64, a 32-bit argument, 4 bytes of padding}
+ * (OpenAt, Getdents64, Listen): decode, pass the argument on, look up.
+ */
+int lfs_req_fd_u32(struct lfs_req *r, int kind, struct lfs_fd **out,
+		   uint32_t *arg);
 /* Register a new channel and start its thread. */
 int lfs_conn_start_channel(struct lfs_conn *c, struct lfs_conn_channel *cc);
 /* Serve one connection on the calling thread until it ends. */

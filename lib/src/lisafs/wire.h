@@ -11,6 +11,7 @@
 #ifndef FLIPCALL_LISAFS_WIRE_H
 #define FLIPCALL_LISAFS_WIRE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,16 @@ const uint8_t *lfs_rd_bytes(struct lfs_rd *r, size_t n);
 int lfs_rd_string(struct lfs_rd *r, char *buf, size_t cap, uint16_t *len);
 /* A SizedString that must also be a safe single path component. */
 int lfs_rd_name(struct lfs_rd *r, char name[LFS_NAME_BUF]);
+/*
+ * A handler's verdict on a decoded request: a short one is -EIO whatever
+ * a field reported first (gVisor fails the whole unmarshal), else
+ * field_err, the first field's own error (0 if all were fine).
+ */
+static inline int lfs_rd_result(const struct lfs_rd *r, int field_err)
+{
+	return r->bad ? -EIO : field_err;
+}
+
 void lfs_rd_statx(struct lfs_rd *r, struct statx *st);
 void lfs_rd_inode(struct lfs_rd *r, struct lisafs_inode *ino);
 

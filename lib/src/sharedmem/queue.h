@@ -15,6 +15,7 @@
 #ifndef FLIPCALL_SHAREDMEM_QUEUE_H
 #define FLIPCALL_SHAREDMEM_QUEUE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <sys/uio.h>
 
@@ -77,6 +78,47 @@ struct shm_rxq_server {
 	struct shm_buffer bufs[SHM_MAX_PACKET_BUFFERS];
 };
 
+/*
+ * Both queues wire their pipes the same way: the client writes tx_pipe
+ * and reads rx_pipe, the server the other way round.
+ */
+static inline int shm_queue_client_pipes(struct shm_queue_mem *m,
+					 struct shm_pipe_tx *out,
+					 struct shm_pipe_rx *in)
+{
+	int err = shm_pipe_tx_init(out, m->tx_pipe, m->tx_pipe_len);
+
+	return err ? err : shm_pipe_rx_init(in, m->rx_pipe, m->rx_pipe_len);
+}
+
+static inline int shm_queue_server_pipes(struct shm_queue_mem *m,
+					 struct shm_pipe_rx *in,
+					 struct shm_pipe_tx *out)
+{
+	int err = shm_pipe_rx_init(in, m->tx_pipe, m->tx_pipe_len);
+
+	return err ? err : shm_pipe_tx_init(out, m->rx_pipe, m->rx_pipe_len);
+}
+
+/*
+ * Either queue's client also cuts the data file into *nbufs buffers of
+ * buf_size: at least one, at most 1 << 24 (a bound on the per-buffer
+ * tables each client allocates).
+ */
+static inline int shm_queue_client_setup(struct shm_queue_mem *m,
+					 uint32_t buf_size,
+					 struct shm_pipe_tx *out,
+					 struct shm_pipe_rx *in,
+					 uint32_t *nbufs)
+{
+	uint64_t n = m->data_len / buf_size;
+
+	if (!n || n > (1u << 24))
+		return -EINVAL;
+	*nbufs = (uint32_t)n;
+	return shm_queue_client_pipes(m, out, in);
+}
+
 int shm_txq_client_init(struct shm_txq_client *q, struct shm_queue_mem *m,
 			uint32_t buf_size);
 void shm_txq_client_fini(struct shm_txq_client *q);
@@ -117,5 +159,11 @@ void shm_rxq_server_flush(struct shm_rxq_server *q);
 /* Copies len bytes gathered from iov to dst (shared memory or not). */
 void shm_gather(uint8_t *dst, const struct iovec *iov, int iovcnt,
 		size_t *iov_idx, size_t *iov_off, size_t len);
+/*
+ * Points pkt at the first total bytes of n buffers of data; the caller
+ * has checked that they lie inside the data file and hold total bytes.
+ */
+void shm_packet_point(struct shm_packet *pkt, uint8_t *data,
+		      const struct shm_buffer *buf, uint32_t n, uint32_t total);
 
 #endif

@@ -15,24 +15,19 @@
 int shm_rxq_client_init(struct shm_rxq_client *q, struct shm_queue_mem *m,
 			uint32_t buf_size)
 {
-	uint64_t nbufs = m->data_len / buf_size;
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	if (!nbufs || nbufs > (1u << 24))
-		return -EINVAL;
-	err = shm_pipe_tx_init(&q->fill, m->tx_pipe, m->tx_pipe_len);
-	if (!err)
-		err = shm_pipe_rx_init(&q->comp, m->rx_pipe, m->rx_pipe_len);
+	err = shm_queue_client_setup(m, buf_size, &q->fill, &q->comp,
+				     &q->nbufs);
 	if (err)
 		return err;
 	q->data = m->data;
 	q->buf_size = buf_size;
-	q->nbufs = (uint32_t)nbufs;
 	q->post_limit = (uint32_t)((q->fill.len - 8) /
 				   shm_slot_size(SHM_RX_POSTED));
-	q->posted = calloc(nbufs, sizeof(*q->posted));
-	q->to_post = calloc(nbufs, sizeof(*q->to_post));
+	q->posted = calloc(q->nbufs, sizeof(*q->posted));
+	q->to_post = calloc(q->nbufs, sizeof(*q->to_post));
 	if (!q->posted || !q->to_post) {
 		shm_rxq_client_fini(q);
 		return -ENOMEM;
@@ -120,7 +115,6 @@ int shm_rxq_client_next(struct shm_rxq_client *q, struct shm_packet *pkt,
 
 	shm_rxq_client_release(q);
 	for (;;) {
-		size_t left;
 		int err;
 
 		r = shm_pipe_rx_pull(&q->comp, &slot, &size);
@@ -141,19 +135,7 @@ int shm_rxq_client_next(struct shm_rxq_client *q, struct shm_packet *pkt,
 			shm_rxq_client_release(q);
 			continue;
 		}
-		pkt->len = p->total;
-		pkt->n = 0;
-		left = p->total;
-		for (uint32_t i = 0; i < p->n && left; i++) {
-			size_t take = p->buf[i].size < left ? p->buf[i].size :
-				      left;
-
-			if (!take)
-				continue;
-			pkt->iov[pkt->n].iov_base = q->data + p->buf[i].offset;
-			pkt->iov[pkt->n++].iov_len = take;
-			left -= take;
-		}
+		shm_packet_point(pkt, q->data, p->buf, p->n, p->total);
 		return 1;
 	}
 	if (r < 0) {
@@ -175,9 +157,7 @@ int shm_rxq_server_init(struct shm_rxq_server *q, struct shm_queue_mem *m)
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	err = shm_pipe_rx_init(&q->fill, m->tx_pipe, m->tx_pipe_len);
-	if (!err)
-		err = shm_pipe_tx_init(&q->comp, m->rx_pipe, m->rx_pipe_len);
+	err = shm_queue_server_pipes(m, &q->fill, &q->comp);
 	q->data = m->data;
 	q->data_len = m->data_len;
 	return err;

@@ -11,48 +11,23 @@
 
 #include "sharedmem/queue.h"
 
-void shm_gather(uint8_t *dst, const struct iovec *iov, int iovcnt,
-		size_t *iov_idx, size_t *iov_off, size_t len)
-{
-	while (len && *iov_idx < (size_t)iovcnt) {
-		const struct iovec *v = &iov[*iov_idx];
-		size_t take = v->iov_len - *iov_off;
-
-		if (take > len)
-			take = len;
-		memcpy(dst, (const uint8_t *)v->iov_base + *iov_off, take);
-		dst += take;
-		len -= take;
-		*iov_off += take;
-		if (*iov_off == v->iov_len) {
-			(*iov_idx)++;
-			*iov_off = 0;
-		}
-	}
-}
-
 int shm_txq_client_init(struct shm_txq_client *q, struct shm_queue_mem *m,
 			uint32_t buf_size)
 {
-	uint64_t nbufs = m->data_len / buf_size;
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	if (!nbufs || nbufs > (1u << 24))
-		return -EINVAL;
-	err = shm_pipe_tx_init(&q->desc, m->tx_pipe, m->tx_pipe_len);
-	if (!err)
-		err = shm_pipe_rx_init(&q->comp, m->rx_pipe, m->rx_pipe_len);
+	err = shm_queue_client_setup(m, buf_size, &q->desc, &q->comp,
+				     &q->nbufs);
 	if (err)
 		return err;
 	q->data = m->data;
 	q->buf_size = buf_size;
-	q->nbufs = (uint32_t)nbufs;
 	q->seq = 1;
-	q->free_stack = calloc(nbufs, sizeof(*q->free_stack));
-	q->chain = calloc(nbufs, sizeof(*q->chain));
-	q->pkt_nbufs = calloc(nbufs, sizeof(*q->pkt_nbufs));
-	q->pkt_id = calloc(nbufs, sizeof(*q->pkt_id));
+	q->free_stack = calloc(q->nbufs, sizeof(*q->free_stack));
+	q->chain = calloc(q->nbufs, sizeof(*q->chain));
+	q->pkt_nbufs = calloc(q->nbufs, sizeof(*q->pkt_nbufs));
+	q->pkt_id = calloc(q->nbufs, sizeof(*q->pkt_id));
 	if (!q->free_stack || !q->chain || !q->pkt_nbufs || !q->pkt_id) {
 		shm_txq_client_fini(q);
 		return -ENOMEM;
@@ -175,9 +150,7 @@ int shm_txq_server_init(struct shm_txq_server *q, struct shm_queue_mem *m)
 	int err;
 
 	memset(q, 0, sizeof(*q));
-	err = shm_pipe_rx_init(&q->desc, m->tx_pipe, m->tx_pipe_len);
-	if (!err)
-		err = shm_pipe_tx_init(&q->comp, m->rx_pipe, m->rx_pipe_len);
+	err = shm_queue_server_pipes(m, &q->desc, &q->comp);
 	q->data = m->data;
 	q->data_len = m->data_len;
 	return err;
@@ -198,8 +171,6 @@ int shm_txq_server_next(struct shm_txq_server *q, struct shm_packet *pkt,
 	int r, err, has_id;
 
 	for (;;) {
-		size_t left;
-
 		r = shm_pipe_rx_pull(&q->desc, &slot, &size);
 		if (r <= 0)
 			break;
@@ -225,19 +196,7 @@ int shm_txq_server_next(struct shm_txq_server *q, struct shm_packet *pkt,
 			st->drops_too_big++;
 			continue;
 		}
-		pkt->len = d->total;
-		pkt->n = 0;
-		left = d->total;
-		for (uint32_t i = 0; i < d->n && left; i++) {
-			size_t take = d->buf[i].size < left ? d->buf[i].size :
-				      left;
-
-			if (!take)
-				continue;
-			pkt->iov[pkt->n].iov_base = q->data + d->buf[i].offset;
-			pkt->iov[pkt->n++].iov_len = take;
-			left -= take;
-		}
+		shm_packet_point(pkt, q->data, d->buf, d->n, d->total);
 		return 1;
 	}
 	if (r < 0) {

@@ -66,7 +66,7 @@ SHM_FUZZ         := $(BUILD)/lib/fuzz/sharedmem_ring_fuzz
 SHM_FUZZ_SECONDS ?= 60
 SHM_FUZZ_SRCS    := lib/fuzz/sharedmem_ring_fuzz.c \
 		    $(addprefix lib/src/sharedmem/,pipe_tx.c pipe_rx.c \
-		      descriptor.c queue_tx.c queue_rx.c)
+		      descriptor.c packet.c queue_tx.c queue_rx.c)
 
 $(SHM_FUZZ): $(SHM_FUZZ_SRCS) $(wildcard lib/src/sharedmem/*.h)
 	@mkdir -p $(dir $@)
