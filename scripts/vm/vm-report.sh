@@ -83,6 +83,11 @@ kunit)
 		echo "FAIL kunit (the module did not load)" >>"$results"
 		exit 0
 	fi
+	kunit_rc=$(cat "$(section module insmod-kunit).rc" 2>/dev/null)
+	if [ -n "$kunit_rc" ] && [ "$kunit_rc" != 0 ]; then
+		echo "FAIL kunit (flipcall_kunit.ko did not load)" >>"$results"
+		exit 0
+	fi
 	found=0
 	for f in "$sec"/kunit.*; do
 		case $f in *.rc|*"kunit.*") continue ;; esac
