@@ -329,6 +329,10 @@ static void *poll_pingpong(void *arg)
 		op = FLIPCALL_OP_SEND_RECV;
 	}
 	side->err = side->round < PINGPONG_ROUNDS ? ret : 0;
+	/* The server answers the client's last round and leaves. */
+	if (!side->err && side->first_op == FLIPCALL_OP_RECV_FIRST)
+		side->err = fct_handoff(side->fd, FLIPCALL_OP_SEND_LAST, 0, 0,
+					NULL);
 	return NULL;
 }
 
