@@ -196,20 +196,24 @@ TEST_F(lifetime, forked_mapping_does_not_keep_dead_server_connected)
 {
 	unsigned char *win = fct_map(self->conn.server_fd, WINDOW_LEN, 0);
 	struct flipcall_endpoint_info info;
-	int go[2], status;
+	int go[2], closed[2], status;
 	pid_t pid;
 
 	ASSERT_NE(MAP_FAILED, win);
 	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(closed));
 	pid = fct_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(go[1]);
 		close_client(self);
 		close_server(self);
+		fct_notify(closed[1], 'c');
 		_exit(fct_expect(go[0], FCT_WAIT_MS, NULL) ? 1 : 0);
 	}
 	close(go[0]);
+	/* Only the child's mapping is left besides this process's fds. */
+	ASSERT_EQ(0, fct_expect(closed[0], FCT_WAIT_MS, NULL));
 	EXPECT_EQ(0, munmap(win, WINDOW_LEN));
 	close_server(self);
 	ASSERT_EQ(0, fct_info(self->conn.client_fd, &info));
