@@ -9,8 +9,8 @@
  * namespace) lifts the limit but not the accounting.
  *
  * The kernel's inc_rlimit_ucounts() and dec_rlimit_ucounts() are not
- * exported to modules; the two walks below are the same few lines on the
- * same counters, so a window and an SHM_LOCK segment share one budget.
+ * exported to modules; the two walks below do the same on the same
+ * counters (pages), so a window and an SHM_LOCK segment share one budget.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -18,6 +18,19 @@
 #include <linux/user_namespace.h>
 
 #include "flipcall.h"
+
+/*
+ * The limit a namespace's creator had, in pages like the counters. The
+ * kernel records it in bytes and inc_rlimit_ucounts() compares it with the
+ * page counts unconverted, which leaves the ancestors' levels of an
+ * SHM_LOCK charge all but unbounded; here they bind.
+ */
+static long flipcall_memlock_ns_max(struct user_namespace *ns)
+{
+	long max = get_userns_rlimit_max(ns, UCOUNT_RLIMIT_MEMLOCK);
+
+	return max == LONG_MAX ? LONG_MAX : max >> PAGE_SHIFT;
+}
 
 static long flipcall_memlock_add(struct ucounts *ucounts, long pages)
 {
@@ -33,7 +46,7 @@ static long flipcall_memlock_add(struct ucounts *ucounts, long pages)
 			ret = LONG_MAX;
 		else if (iter == ucounts)
 			ret = new;
-		max = get_userns_rlimit_max(iter->ns, UCOUNT_RLIMIT_MEMLOCK);
+		max = flipcall_memlock_ns_max(iter->ns);
 	}
 	return ret;
 }
