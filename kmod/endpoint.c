@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "flipcall.h"
 
@@ -34,12 +35,17 @@ static long flipcall_ep_handoff(struct file *file,
 	return flipcall_handoff(ep, &arg, nonblock, &uarg->recv_len);
 }
 
-static long flipcall_ep_info(struct flipcall_endpoint *ep,
-			     struct flipcall_endpoint_info __user *uarg)
+/*
+ * Writes every byte of @info, whatever it held: it goes to userspace. A
+ * separate function so that KUnit can hand it a poisoned buffer.
+ */
+void flipcall_ep_info_fill(struct flipcall_endpoint *ep,
+			   struct flipcall_endpoint_info *info)
 {
 	struct flipcall_conn *conn = ep->conn;
 	u32 cs = atomic_read(&conn->state);
-	struct flipcall_endpoint_info info = {
+
+	*info = (struct flipcall_endpoint_info){
 		.conn_id	= conn->id,
 		.window_len	= flipcall_window_len(&conn->window),
 		.side		= ep->side,
@@ -47,7 +53,15 @@ static long flipcall_ep_info(struct flipcall_endpoint *ep,
 		.end_reason	= flipcall_cs_end(cs),
 		.spin_ns	= conn->spin_ns,
 	};
+}
+EXPORT_SYMBOL_IF_KUNIT(flipcall_ep_info_fill);
 
+static long flipcall_ep_info(struct flipcall_endpoint *ep,
+			     struct flipcall_endpoint_info __user *uarg)
+{
+	struct flipcall_endpoint_info info;
+
+	flipcall_ep_info_fill(ep, &info);
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	flipcall_ep_note_user(ep);

@@ -242,5 +242,7 @@ struct file *flipcall_window_file(void);
 
 /* endpoint.c */
 struct file *flipcall_endpoint_file(struct flipcall_conn *conn, u32 side);
+void flipcall_ep_info_fill(struct flipcall_endpoint *ep,
+			   struct flipcall_endpoint_info *info);
 
 #endif /* _FLIPCALL_INTERNAL_H */

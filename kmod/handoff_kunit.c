@@ -466,7 +466,36 @@ static struct kunit_suite flipcall_state_suite = {
 	.test_cases = flipcall_state_cases,
 };
 
+/*
+ * INFO is the one struct the module builds for userspace: every byte of it
+ * must be written, so no kernel memory leaks through a field or padding
+ * the filler forgot. A poisoned buffer shows any byte left alone.
+ */
+static void info_fill_writes_every_byte(struct kunit *test)
+{
+	struct flipcall_conn *conn = test->priv;
+	struct flipcall_endpoint_info info;
+	const u8 *bytes = (const u8 *)&info;
+	size_t i, poisoned = 0;
+
+	memset(&info, 0xa5, sizeof(info));
+	flipcall_conn_end(conn, FLIPCALL_END_SHUTDOWN_SERVER);
+	flipcall_ep_info_fill(&conn->ep[SERVER], &info);
+	KUNIT_EXPECT_EQ(test, info.conn_id, conn->id);
+	KUNIT_EXPECT_EQ(test, info.window_len, (u64)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, info.side, (u32)SERVER);
+	KUNIT_EXPECT_EQ(test, info.state, (u32)FLIPCALL_STATE_SHUTDOWN);
+	KUNIT_EXPECT_EQ(test, info.end_reason, (u32)FLIPCALL_END_SHUTDOWN_SERVER);
+	KUNIT_EXPECT_EQ(test, info.spin_ns, 0U);
+	for (i = 0; i < ARRAY_SIZE(info.reserved); i++)
+		KUNIT_EXPECT_EQ(test, info.reserved[i], 0ULL);
+	for (i = 0; i < sizeof(info); i++)
+		poisoned += bytes[i] == 0xa5;
+	KUNIT_EXPECT_EQ(test, poisoned, (size_t)0);
+}
+
 static struct kunit_case flipcall_handoff_cases[] = {
+	KUNIT_CASE(info_fill_writes_every_byte),
 	KUNIT_CASE(handoff_nonblocking_sequence),
 	KUNIT_CASE(handoff_last_datagram_survives_release),
 	KUNIT_CASE(handoff_pending_wait_ends),
