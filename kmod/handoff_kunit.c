@@ -476,7 +476,7 @@ static void info_fill_writes_every_byte(struct kunit *test)
 	struct flipcall_conn *conn = test->priv;
 	struct flipcall_endpoint_info info;
 	const u8 *bytes = (const u8 *)&info;
-	size_t i, poisoned = 0;
+	size_t i, poisoned = 0, reserved_set = 0;
 
 	memset(&info, 0xa5, sizeof(info));
 	flipcall_conn_end(conn, FLIPCALL_END_SHUTDOWN_SERVER);
@@ -487,8 +487,10 @@ static void info_fill_writes_every_byte(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.state, (u32)FLIPCALL_STATE_SHUTDOWN);
 	KUNIT_EXPECT_EQ(test, info.end_reason, (u32)FLIPCALL_END_SHUTDOWN_SERVER);
 	KUNIT_EXPECT_EQ(test, info.spin_ns, 0U);
+	/* One expectation each: KUnit's per-case log is short. */
 	for (i = 0; i < ARRAY_SIZE(info.reserved); i++)
-		KUNIT_EXPECT_EQ(test, info.reserved[i], 0ULL);
+		reserved_set += info.reserved[i] != 0;
+	KUNIT_EXPECT_EQ(test, reserved_set, (size_t)0);
 	for (i = 0; i < sizeof(info); i++)
 		poisoned += bytes[i] == 0xa5;
 	KUNIT_EXPECT_EQ(test, poisoned, (size_t)0);

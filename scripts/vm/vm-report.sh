@@ -97,6 +97,12 @@ kunit)
 		if [ -z "$lines" ]; then
 			lines="FAIL $suite (no results)"
 		fi
+		# KUnit's per-case log is short: a long failure message can
+		# swallow the case's own "not ok" line. The suite's still counts.
+		if grep -q '^not ok' "$f" && ! echo "$lines" | grep -q '^FAIL'; then
+			lines="$lines
+FAIL $suite (the suite failed; a case's result line was lost in its log)"
+		fi
 		echo "$lines" >>"$results"
 		if echo "$lines" | grep -q '^FAIL'; then
 			echo "vm: KUnit suite $suite failed:"
