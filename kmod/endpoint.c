@@ -3,37 +3,49 @@
  * Endpoint files: one anonymous-inode file per side of a connection. Each
  * holds a reference on the connection; releasing one ends the connection
  * (the peer's waiters wake with ECONNRESET at once) while the window lives
- * on for as long as it is mapped.
+ * on for as long as it is mapped. Mappings hold the window's own file
+ * (winfs.c), never an endpoint's, so they cannot delay that release.
  */
 #include <linux/anon_inodes.h>
 #include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "flipcall.h"
 
-static long flipcall_ep_handoff(struct flipcall_endpoint *ep,
+/*
+ * The argument is read, and its output field shown to be writable, before
+ * anything happens: read-only or unmapped memory fails with EFAULT without
+ * a pass (flipcall_handoff() covers memory that goes away meanwhile).
+ */
+static long flipcall_ep_handoff(struct file *file,
 				struct flipcall_handoff __user *uarg)
 {
+	struct flipcall_endpoint *ep = file->private_data;
 	struct flipcall_handoff arg;
-	int ret;
+	bool nonblock;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	ret = flipcall_handoff(ep, &arg);
-	if (ret)
-		return ret;
 	if (put_user(arg.recv_len, &uarg->recv_len))
 		return -EFAULT;
-	return 0;
+	nonblock = (arg.flags & FLIPCALL_HANDOFF_NONBLOCK) ||
+		   (file->f_flags & O_NONBLOCK);
+	return flipcall_handoff(ep, &arg, nonblock, &uarg->recv_len);
 }
 
-static long flipcall_ep_info(struct flipcall_endpoint *ep,
-			     struct flipcall_endpoint_info __user *uarg)
+/*
+ * Writes every byte of @info, whatever it held: it goes to userspace. A
+ * separate function so that KUnit can hand it a poisoned buffer.
+ */
+void flipcall_ep_info_fill(struct flipcall_endpoint *ep,
+			   struct flipcall_endpoint_info *info)
 {
 	struct flipcall_conn *conn = ep->conn;
 	u32 cs = atomic_read(&conn->state);
-	struct flipcall_endpoint_info info = {
+
+	*info = (struct flipcall_endpoint_info){
 		.conn_id	= conn->id,
 		.window_len	= flipcall_window_len(&conn->window),
 		.side		= ep->side,
@@ -41,9 +53,18 @@ static long flipcall_ep_info(struct flipcall_endpoint *ep,
 		.end_reason	= flipcall_cs_end(cs),
 		.spin_ns	= conn->spin_ns,
 	};
+}
+EXPORT_SYMBOL_IF_KUNIT(flipcall_ep_info_fill);
 
+static long flipcall_ep_info(struct flipcall_endpoint *ep,
+			     struct flipcall_endpoint_info __user *uarg)
+{
+	struct flipcall_endpoint_info info;
+
+	flipcall_ep_info_fill(ep, &info);
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
+	flipcall_ep_note_user(ep);
 	return 0;
 }
 
@@ -54,7 +75,7 @@ static long flipcall_ep_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case FLIPCALL_IOC_HANDOFF:
-		return flipcall_ep_handoff(ep, (void __user *)arg);
+		return flipcall_ep_handoff(file, (void __user *)arg);
 	case FLIPCALL_IOC_SHUTDOWN:
 		flipcall_ep_note_user(ep);
 		flipcall_conn_end(ep->conn, ep->side == FLIPCALL_SIDE_CLIENT ?
@@ -62,7 +83,6 @@ static long flipcall_ep_ioctl(struct file *file, unsigned int cmd,
 				  FLIPCALL_END_SHUTDOWN_SERVER);
 		return 0;
 	case FLIPCALL_IOC_INFO:
-		flipcall_ep_note_user(ep);
 		return flipcall_ep_info(ep, (void __user *)arg);
 	}
 	return -ENOTTY;
@@ -81,10 +101,21 @@ static int flipcall_ep_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff >= nr_pages || vma_pages(vma) > nr_pages - vma->vm_pgoff)
 		return -EINVAL;
 
-	/* No mprotect(PROT_EXEC) later, no mremap() growing past the window. */
+	/*
+	 * No mprotect(PROT_EXEC) later, no mremap() growing past the window.
+	 * The pages are inserted as raw pfns, so nothing can take references
+	 * on them past the window's life (vmsplice, O_DIRECT and the rest of
+	 * get_user_pages() fail with EFAULT): their memlock charge ends
+	 * exactly when they are freed.
+	 */
 	vma->vm_flags &= ~VM_MAYEXEC;
-	vma->vm_flags |= VM_DONTEXPAND;
+	vma->vm_flags |= VM_DONTEXPAND | VM_PFNMAP | VM_DONTDUMP;
 	vma->vm_ops = &flipcall_vm_ops;
+	/*
+	 * The mapping holds the window's file, not this endpoint's, so the
+	 * last close of the endpoint still ends the connection.
+	 */
+	vma_set_file(vma, conn->window_file);
 	vma->vm_private_data = conn;
 	flipcall_conn_get(conn);
 	flipcall_ep_note_user(ep);
@@ -96,6 +127,12 @@ static __poll_t flipcall_ep_poll(struct file *file, poll_table *wait)
 	struct flipcall_endpoint *ep = file->private_data;
 
 	poll_wait(file, &ep->wq, wait);
+	/*
+	 * Pairs with the barrier in wq_has_sleeper() after a pass: either the
+	 * passer sees this poller on the queue, or this read sees the pass.
+	 * Adding to the queue under its lock is only a release.
+	 */
+	smp_mb();
 	return flipcall_poll_mask(atomic_read_acquire(&ep->conn->state),
 				  ep->side);
 }

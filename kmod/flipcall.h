@@ -14,7 +14,9 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
@@ -31,6 +33,10 @@ struct flipcall_limits {
 };
 
 void flipcall_limits_read(struct flipcall_limits *lim);
+
+/* Every flag of each ioctl that takes flags (kept out of the uapi). */
+#define FLIPCALL_CREATE_FLAGS	(FLIPCALL_CREATE_CLOEXEC | FLIPCALL_CREATE_SPIN)
+#define FLIPCALL_HANDOFF_FLAGS	(FLIPCALL_HANDOFF_NONBLOCK)
 
 /* main.c: argument checks of the control ioctls. */
 #define FLIPCALL_FEATURES	(FLIPCALL_FEATURE_HANDOFF | FLIPCALL_FEATURE_SPIN | \
@@ -56,12 +62,23 @@ void flipcall_user_uncharge(struct flipcall_user_table *users, kuid_t uid,
 			    u64 bytes);
 u64 flipcall_user_bytes(struct flipcall_user_table *users, kuid_t uid);
 
+/* memlock.c: a charge against the creator's RLIMIT_MEMLOCK. */
+struct flipcall_memlock {
+	const struct cred *cred;	/* NULL: nothing charged */
+	unsigned long nr_pages;
+};
+
+int flipcall_memlock_charge(struct flipcall_memlock *lock,
+			    unsigned long nr_pages);
+void flipcall_memlock_uncharge(struct flipcall_memlock *lock);
+
 /* window.c: the packet window's pages. */
 struct flipcall_window {
 	struct page **pages;
 	unsigned long nr_pages;
 	struct flipcall_user_table *users;	/* charged for the pages */
 	kuid_t uid;
+	struct flipcall_memlock memlock;
 };
 
 int flipcall_window_init(struct flipcall_window *win,
@@ -125,8 +142,9 @@ struct flipcall_step {
 };
 
 bool flipcall_op_side_ok(u32 op, u32 side);
-int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side,
-			   u64 capacity);
+int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side);
+int flipcall_handoff_send_check(const struct flipcall_handoff *arg,
+				u64 capacity);
 struct flipcall_step flipcall_handoff_step(u32 cs, u32 side, u32 phase,
 					   u32 pending_op, u32 op);
 int flipcall_wait_result(u32 cs, u32 side);
@@ -167,7 +185,8 @@ struct flipcall_endpoint {
 	u32 pending_op;			/* likewise; 0 when nothing is pending */
 	int waker_cpu;			/* CPU of this endpoint's last pass */
 	struct flipcall_stats stats;
-	pid_t user_pid;			/* see flipcall_ep_note_user() */
+	spinlock_t user_lock;		/* guards user_pid */
+	struct pid *user_pid;		/* see flipcall_ep_note_user() */
 } ____cacheline_aligned_in_smp;
 
 struct flipcall_conn {
@@ -176,11 +195,13 @@ struct flipcall_conn {
 	u32 spin_ns;		/* 0: never spin */
 	u32 data_len[2];	/* datagram length, indexed by receiving side */
 	struct flipcall_window window;
+	struct file *window_file;	/* held by every mapping (winfs.c) */
 	u64 id;
 	/* Who created it and when, for the observability interface. */
-	pid_t creator_pid;
+	struct pid *creator_pid;	/* tgid; numbered per viewer */
 	kuid_t creator_uid;
-	u64 created_ns;		/* CLOCK_REALTIME */
+	u64 created_ns;		/* CLOCK_REALTIME, a stamp to show */
+	u64 created_boot_ns;	/* CLOCK_BOOTTIME, for the age */
 	char creator_comm[TASK_COMM_LEN];
 	struct rcu_head rcu;
 	struct flipcall_endpoint ep[2];	/* indexed by FLIPCALL_SIDE_* */
@@ -193,26 +214,35 @@ void flipcall_conn_get(struct flipcall_conn *conn);
 void flipcall_conn_put(struct flipcall_conn *conn);
 struct flipcall_conn *flipcall_conn_find_get(u64 *id);
 u64 flipcall_conns_created(void);
+u64 flipcall_conns_live(void);
+u64 flipcall_window_bytes_live(void);
 
 /*
  * Remember the process that last created, mapped, shut down or queried an
  * endpoint, for the observability interface. Never called on the hand-off
  * path, which must not pay for it.
  */
-static inline void flipcall_ep_note_user(struct flipcall_endpoint *ep)
-{
-	WRITE_ONCE(ep->user_pid, task_tgid_nr(current));
-}
+void flipcall_ep_note_user(struct flipcall_endpoint *ep);
+pid_t flipcall_ep_user_nr(struct flipcall_endpoint *ep,
+			  struct pid_namespace *ns);
 
 /* netlink.c */
 int flipcall_netlink_init(void);
 void flipcall_netlink_exit(void);
 
 /* handoff.c */
-int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg);
+int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg,
+		     bool nonblock, u32 __user *recv_len_out);
 bool flipcall_conn_end(struct flipcall_conn *conn, u32 reason);
+
+/* winfs.c */
+int flipcall_winfs_init(void);
+void flipcall_winfs_exit(void);
+struct file *flipcall_window_file(void);
 
 /* endpoint.c */
 struct file *flipcall_endpoint_file(struct flipcall_conn *conn, u32 side);
+void flipcall_ep_info_fill(struct flipcall_endpoint *ep,
+			   struct flipcall_endpoint_info *info);
 
 #endif /* _FLIPCALL_INTERNAL_H */

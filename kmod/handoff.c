@@ -10,6 +10,8 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "flipcall.h"
 #include "trace.h"
@@ -29,8 +31,7 @@ bool flipcall_op_side_ok(u32 op, u32 side)
 }
 
 /* The argument checks of HANDOFF, in Documentation/uapi.rst's order. */
-int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side,
-			   u64 capacity)
+int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side)
 {
 	if (arg->op < FLIPCALL_OP_CONNECT || arg->op > FLIPCALL_OP_SEND_LAST)
 		return -EINVAL;
@@ -40,12 +41,24 @@ int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side,
 		return -EINVAL;
 	if (!flipcall_op_side_ok(arg->op, side))
 		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(flipcall_handoff_check);
+
+/*
+ * The checks of what a new hand-off sends. A resumed one sends nothing, so
+ * its send_len is not looked at (Documentation/uapi.rst).
+ */
+int flipcall_handoff_send_check(const struct flipcall_handoff *arg,
+				u64 capacity)
+{
 	if (arg->op == FLIPCALL_OP_RECV_FIRST && arg->send_len)
 		return -EINVAL;
 	if (arg->send_len > capacity)
 		return -EMSGSIZE;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_handoff_send_check);
 
 int flipcall_end_errno(u32 reason)
 {
@@ -58,6 +71,7 @@ int flipcall_end_errno(u32 reason)
 	}
 	return -ECONNRESET;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_end_errno);
 
 static struct flipcall_step flipcall_step_error(int err, u32 phase)
 {
@@ -94,7 +108,12 @@ struct flipcall_step flipcall_handoff_step(u32 cs, u32 side, u32 phase,
 		return step;
 	}
 
-	if (reason)
+	/*
+	 * Likewise a RECV_FIRST whose control (the client's CONNECT) arrived
+	 * before the ending: it only collects what is already here.
+	 */
+	if (reason && !(op == FLIPCALL_OP_RECV_FIRST &&
+			phase == FLIPCALL_PHASE_NEW && holds_control))
 		return flipcall_step_error(flipcall_end_errno(reason), phase);
 
 	switch (op) {
@@ -124,6 +143,7 @@ struct flipcall_step flipcall_handoff_step(u32 cs, u32 side, u32 phase,
 	}
 	return step;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_handoff_step);
 
 /* 0 once control is back, the ending's errno, or -EAGAIN: keep waiting. */
 int flipcall_wait_result(u32 cs, u32 side)
@@ -134,6 +154,7 @@ int flipcall_wait_result(u32 cs, u32 side)
 		return flipcall_end_errno(flipcall_cs_end(cs));
 	return -EAGAIN;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_wait_result);
 
 /* The state after an ending for @reason; the first ending wins. */
 u32 flipcall_cs_ended(u32 cs, u32 reason)
@@ -142,6 +163,7 @@ u32 flipcall_cs_ended(u32 cs, u32 reason)
 		return cs;
 	return cs | (reason << FLIPCALL_CS_END_SHIFT);
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_cs_ended);
 
 __poll_t flipcall_poll_mask(u32 cs, u32 side)
 {
@@ -157,6 +179,7 @@ __poll_t flipcall_poll_mask(u32 cs, u32 side)
 		mask |= EPOLLERR;
 	return mask;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_poll_mask);
 
 /* The FLIPCALL_STATE_* that INFO and the window header report. */
 u32 flipcall_info_state(u32 cs)
@@ -165,6 +188,7 @@ u32 flipcall_info_state(u32 cs)
 		return FLIPCALL_STATE_SHUTDOWN;
 	return flipcall_cs_active(cs);
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_info_state);
 
 /*
  * Only SHUTDOWN marks the header: after a release the window belongs to
@@ -302,22 +326,37 @@ static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
 
 /*
  * FLIPCALL_IOC_HANDOFF after the copy-in. On success @arg->recv_len holds
- * the peer's datagram length. -ERESTARTSYS and -EAGAIN leave the endpoint
+ * the peer's datagram length, also stored to @recv_len_out unless that is
+ * NULL (in-kernel callers). -ERESTARTSYS and -EAGAIN leave the endpoint
  * pending, so repeating the same op resumes the wait without a second pass.
+ *
+ * A failed call changes nothing: the caller has shown @recv_len_out to be
+ * writable before the pass, the length a SEND_LAST reports (0) is stored
+ * before its pass, and a copy-out that fails after a wait (the memory went
+ * away meanwhile) leaves the endpoint pending, so repeating the op collects
+ * the length again.
  */
-int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg)
+int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg,
+		     bool nonblock, u32 __user *recv_len_out)
 {
 	struct flipcall_conn *conn = ep->conn;
+	u64 capacity = flipcall_window_capacity(&conn->window);
 	struct flipcall_step step;
+	bool resume;
 	int ret;
 
-	ret = flipcall_handoff_check(arg, ep->side,
-				     flipcall_window_capacity(&conn->window));
+	ret = flipcall_handoff_check(arg, ep->side);
 	if (ret)
 		return ret;
 	if (test_and_set_bit_lock(FLIPCALL_EP_BUSY, &ep->flags))
 		return -EBUSY;
 
+	resume = ep->pending_op && ep->pending_op == arg->op;
+	if (!resume) {
+		ret = flipcall_handoff_send_check(arg, capacity);
+		if (ret)
+			goto unlock;
+	}
 	step = flipcall_handoff_step(atomic_read_acquire(&conn->state),
 				     ep->side, ep->phase, ep->pending_op,
 				     arg->op);
@@ -325,28 +364,39 @@ int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg)
 	if (ret)
 		goto unlock;
 
+	arg->recv_len = 0;
 	if (step.pass) {
+		if (!step.wait && recv_len_out && put_user(0, recv_len_out)) {
+			ret = -EFAULT;
+			goto unlock;
+		}
 		ret = flipcall_pass(ep, arg->send_len,
 				    step.wait && !conn->spin_ns);
 		if (ret)
 			goto unlock;
 	}
-	arg->recv_len = 0;
 	if (step.wait) {
 		ep->pending_op = arg->op;
-		ret = flipcall_wait(ep, arg->flags & FLIPCALL_HANDOFF_NONBLOCK);
+		ret = flipcall_wait(ep, nonblock);
 		if (ret == -ERESTARTSYS || ret == -EAGAIN)
 			goto unlock;
+		if (!ret) {
+			arg->recv_len = READ_ONCE(conn->data_len[ep->side]);
+			if (recv_len_out && put_user(arg->recv_len, recv_len_out)) {
+				ret = -EFAULT;
+				goto unlock;
+			}
+		}
 		ep->pending_op = 0;
 		if (ret)
 			goto unlock;
-		arg->recv_len = READ_ONCE(conn->data_len[ep->side]);
 	}
 	ep->phase = step.next_phase;
 unlock:
 	clear_bit_unlock(FLIPCALL_EP_BUSY, &ep->flags);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_handoff);
 
 /*
  * End the connection for @reason and wake every waiter and poller on both
@@ -371,3 +421,4 @@ bool flipcall_conn_end(struct flipcall_conn *conn, u32 reason)
 					   flipcall_poll_mask(ended, side));
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_conn_end);

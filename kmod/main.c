@@ -12,6 +12,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "flipcall.h"
 
@@ -107,6 +108,16 @@ int flipcall_api_check(const struct flipcall_api *api)
 		return -EINVAL;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_api_check);
+
+/* The ioctls bitmap has a bit for every possible command number. */
+static void flipcall_api_set_ioctl(struct flipcall_api *api, unsigned int cmd)
+{
+	unsigned int nr = _IOC_NR(cmd);
+
+	BUILD_BUG_ON(sizeof(api->ioctls) * BITS_PER_BYTE < 1U << _IOC_NRBITS);
+	api->ioctls[nr / 64] |= BIT_ULL(nr % 64);
+}
 
 static long flipcall_ioc_api(struct flipcall_api __user *uarg)
 {
@@ -122,11 +133,12 @@ static long flipcall_ioc_api(struct flipcall_api __user *uarg)
 
 	flipcall_limits_read(&lim);
 	api.features = FLIPCALL_FEATURES;
-	api.ioctls = BIT_ULL(_IOC_NR(FLIPCALL_IOC_API)) |
-		     BIT_ULL(_IOC_NR(FLIPCALL_IOC_CREATE)) |
-		     BIT_ULL(_IOC_NR(FLIPCALL_IOC_HANDOFF)) |
-		     BIT_ULL(_IOC_NR(FLIPCALL_IOC_SHUTDOWN)) |
-		     BIT_ULL(_IOC_NR(FLIPCALL_IOC_INFO));
+	memset(api.ioctls, 0, sizeof(api.ioctls));
+	flipcall_api_set_ioctl(&api, FLIPCALL_IOC_API);
+	flipcall_api_set_ioctl(&api, FLIPCALL_IOC_CREATE);
+	flipcall_api_set_ioctl(&api, FLIPCALL_IOC_HANDOFF);
+	flipcall_api_set_ioctl(&api, FLIPCALL_IOC_SHUTDOWN);
+	flipcall_api_set_ioctl(&api, FLIPCALL_IOC_INFO);
 	api.max_window_len = lim.max_window_len;
 	api.user_limit = lim.user_limit;
 	if (copy_to_user(uarg, &api, sizeof(api)))
@@ -165,6 +177,7 @@ int flipcall_create_check(const struct flipcall_create *create,
 			   min(lim->default_spin_ns, lim->max_spin_ns);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_create_check);
 
 static long flipcall_ioc_create(struct flipcall_create __user *uarg)
 {
@@ -179,6 +192,13 @@ static long flipcall_ioc_create(struct flipcall_create __user *uarg)
 	int ret;
 
 	if (copy_from_user(&create, uarg, sizeof(create)))
+		return -EFAULT;
+	/*
+	 * Read-only memory fails here, before anything is allocated or a
+	 * connection id used up; the final copy-out still precedes
+	 * fd_install() for memory that goes away meanwhile.
+	 */
+	if (copy_to_user(uarg, &create, sizeof(create)))
 		return -EFAULT;
 	flipcall_limits_read(&lim);
 	ret = flipcall_create_check(&create, &lim, &window_len, &spin_ns);
@@ -273,12 +293,21 @@ static int __init flipcall_init(void)
 		return -EINVAL;
 	}
 	flipcall_misc.mode = dev_mode;
-	ret = flipcall_netlink_init();
+	ret = flipcall_winfs_init();
 	if (ret)
 		return ret;
+	ret = flipcall_netlink_init();
+	if (ret)
+		goto winfs_exit;
 	ret = misc_register(&flipcall_misc);
 	if (ret)
-		flipcall_netlink_exit();
+		goto netlink_exit;
+	return 0;
+
+netlink_exit:
+	flipcall_netlink_exit();
+winfs_exit:
+	flipcall_winfs_exit();
 	return ret;
 }
 
@@ -286,6 +315,7 @@ static void __exit flipcall_exit(void)
 {
 	misc_deregister(&flipcall_misc);
 	flipcall_netlink_exit();
+	flipcall_winfs_exit();
 }
 
 module_init(flipcall_init);

@@ -4,6 +4,7 @@
  * and the order Documentation/uapi.rst gives them in.
  */
 #include <kunit/test.h>
+#include <linux/module.h>
 
 #include "flipcall.h"
 
@@ -176,3 +177,8 @@ static struct kunit_suite flipcall_ctl_suite = {
 };
 
 kunit_test_suite(flipcall_ctl_suite);
+
+/* The test module's identity; the three *_kunit.c files make it up. */
+MODULE_DESCRIPTION("KUnit suites of the flipcall module");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

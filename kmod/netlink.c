@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/netlink.h>
+#include <linux/pid_namespace.h>
 #include <linux/sizes.h>
 #include <linux/timekeeping.h>
 #include <linux/uidgid.h>
@@ -25,6 +26,7 @@ static struct genl_family flipcall_genl_family;
  */
 struct flipcall_viewer {
 	struct user_namespace *user_ns;	/* of the netlink socket */
+	struct pid_namespace *pid_ns;	/* of the sending task */
 	kuid_t uid;
 	bool all;	/* CAP_NET_ADMIN: every connection, every user */
 };
@@ -33,6 +35,7 @@ static void flipcall_viewer_init(struct flipcall_viewer *viewer,
 				 const struct sk_buff *request)
 {
 	viewer->user_ns = sk_user_ns(NETLINK_CB(request).sk);
+	viewer->pid_ns = task_active_pid_ns(current);
 	viewer->uid = current_uid();
 	viewer->all = netlink_capable(request, CAP_NET_ADMIN);
 }
@@ -44,7 +47,8 @@ static bool flipcall_viewer_sees(const struct flipcall_viewer *viewer,
 }
 
 static int flipcall_nl_put_ep(struct sk_buff *skb, int type,
-			      const struct flipcall_endpoint *ep)
+			      struct flipcall_endpoint *ep,
+			      const struct flipcall_viewer *viewer)
 {
 	const struct flipcall_stats *stats = &ep->stats;
 	struct nlattr *nest;
@@ -52,7 +56,8 @@ static int flipcall_nl_put_ep(struct sk_buff *skb, int type,
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, FLIPCALL_A_EP_PID, READ_ONCE(ep->user_pid)) ||
+	if (nla_put_u32(skb, FLIPCALL_A_EP_PID,
+			flipcall_ep_user_nr(ep, viewer->pid_ns)) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_EP_HANDOFFS,
 			      READ_ONCE(stats->handoffs), FLIPCALL_A_EP_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_EP_SLEEPS,
@@ -71,13 +76,16 @@ static int flipcall_nl_put_ep(struct sk_buff *skb, int type,
 	return 0;
 }
 
+/*
+ * Pids are numbered in the viewer's pid namespace (0: not visible there);
+ * the age comes from CLOCK_BOOTTIME, which setting the clock does not move.
+ */
 static int flipcall_nl_put_conn(struct sk_buff *skb,
-				const struct flipcall_conn *conn,
+				struct flipcall_conn *conn,
 				const struct flipcall_viewer *viewer)
 {
 	u32 cs = atomic_read(&conn->state);
-	u64 now = ktime_get_real_ns();
-	u64 age = now > conn->created_ns ? now - conn->created_ns : 0;
+	u64 age = ktime_get_boottime_ns() - conn->created_boot_ns;
 
 	if (nla_put_u64_64bit(skb, FLIPCALL_A_CONN_ID, conn->id,
 			      FLIPCALL_A_PAD) ||
@@ -87,7 +95,8 @@ static int flipcall_nl_put_conn(struct sk_buff *skb,
 			      flipcall_window_len(&conn->window),
 			      FLIPCALL_A_PAD) ||
 	    nla_put_u32(skb, FLIPCALL_A_CONN_SPIN_NS, conn->spin_ns) ||
-	    nla_put_u32(skb, FLIPCALL_A_CONN_CREATOR_PID, conn->creator_pid) ||
+	    nla_put_u32(skb, FLIPCALL_A_CONN_CREATOR_PID,
+			pid_nr_ns(conn->creator_pid, viewer->pid_ns)) ||
 	    nla_put_u32(skb, FLIPCALL_A_CONN_CREATOR_UID,
 			from_kuid_munged(viewer->user_ns, conn->creator_uid)) ||
 	    nla_put_string(skb, FLIPCALL_A_CONN_CREATOR_COMM,
@@ -98,16 +107,16 @@ static int flipcall_nl_put_conn(struct sk_buff *skb,
 			      FLIPCALL_A_PAD))
 		return -EMSGSIZE;
 	if (flipcall_nl_put_ep(skb, FLIPCALL_A_CONN_CLIENT,
-			       &conn->ep[FLIPCALL_SIDE_CLIENT]) ||
+			       &conn->ep[FLIPCALL_SIDE_CLIENT], viewer) ||
 	    flipcall_nl_put_ep(skb, FLIPCALL_A_CONN_SERVER,
-			       &conn->ep[FLIPCALL_SIDE_SERVER]))
+			       &conn->ep[FLIPCALL_SIDE_SERVER], viewer))
 		return -EMSGSIZE;
 	return 0;
 }
 
 /* One CONN_GET reply message describing @conn, appended to @skb. */
 static int flipcall_nl_fill_conn(struct sk_buff *skb,
-				 const struct flipcall_conn *conn,
+				 struct flipcall_conn *conn,
 				 const struct flipcall_viewer *viewer,
 				 u32 portid, u32 seq, int flags)
 {
@@ -177,6 +186,7 @@ enum {
 	FLIPCALL_DUMP_NEXT_ID,
 	FLIPCALL_DUMP_ALL,
 	FLIPCALL_DUMP_UID,
+	FLIPCALL_DUMP_PID_NS,	/* held until the dump is done */
 };
 
 static int flipcall_nl_conn_dump_start(struct netlink_callback *cb)
@@ -187,6 +197,13 @@ static int flipcall_nl_conn_dump_start(struct netlink_callback *cb)
 	cb->args[FLIPCALL_DUMP_NEXT_ID] = 0;
 	cb->args[FLIPCALL_DUMP_ALL] = viewer.all;
 	cb->args[FLIPCALL_DUMP_UID] = __kuid_val(viewer.uid);
+	cb->args[FLIPCALL_DUMP_PID_NS] = (long)get_pid_ns(viewer.pid_ns);
+	return 0;
+}
+
+static int flipcall_nl_conn_dump_done(struct netlink_callback *cb)
+{
+	put_pid_ns((struct pid_namespace *)cb->args[FLIPCALL_DUMP_PID_NS]);
 	return 0;
 }
 
@@ -199,6 +216,7 @@ static int flipcall_nl_conn_dump(struct sk_buff *skb,
 {
 	struct flipcall_viewer viewer = {
 		.user_ns = sk_user_ns(NETLINK_CB(cb->skb).sk),
+		.pid_ns = (struct pid_namespace *)cb->args[FLIPCALL_DUMP_PID_NS],
 		.uid = KUIDT_INIT(cb->args[FLIPCALL_DUMP_UID]),
 		.all = cb->args[FLIPCALL_DUMP_ALL],
 	};
@@ -224,21 +242,21 @@ static int flipcall_nl_conn_dump(struct sk_buff *skb,
 	return ret ?: skb->len;
 }
 
+/*
+ * The budget table is read under RCU only (its entries are plain values),
+ * and the totals are counters: a loop of STATS_GET never holds up CREATE
+ * or a release.
+ */
 static int flipcall_nl_put_users(struct sk_buff *skb,
-				 const struct flipcall_viewer *viewer,
-				 u64 *live_bytes)
+				 const struct flipcall_viewer *viewer)
 {
 	struct flipcall_user_table *users = &flipcall_users;
 	struct nlattr *nest;
 	unsigned long index;
 	kuid_t uid;
 	void *entry;
-	int ret = 0;
 
-	*live_bytes = 0;
-	mutex_lock(&users->lock);
 	xa_for_each(&users->bytes, index, entry) {
-		*live_bytes += xa_to_value(entry);
 		uid = make_kuid(&init_user_ns, index);
 		if (!flipcall_viewer_sees(viewer, uid))
 			continue;
@@ -247,27 +265,11 @@ static int flipcall_nl_put_users(struct sk_buff *skb,
 		    nla_put_u32(skb, FLIPCALL_A_USER_UID,
 				from_kuid_munged(viewer->user_ns, uid)) ||
 		    nla_put_u64_64bit(skb, FLIPCALL_A_USER_WINDOW_BYTES,
-				      xa_to_value(entry), FLIPCALL_A_USER_PAD)) {
-			ret = -EMSGSIZE;
-			break;
-		}
+				      xa_to_value(entry), FLIPCALL_A_USER_PAD))
+			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
-	mutex_unlock(&users->lock);
-	return ret;
-}
-
-static u64 flipcall_live_conns(void)
-{
-	struct flipcall_conn *conn;
-	u64 live = 0, id = 0;
-
-	while ((conn = flipcall_conn_find_get(&id))) {
-		flipcall_conn_put(conn);
-		live++;
-		id++;
-	}
-	return live;
+	return 0;
 }
 
 /*
@@ -278,16 +280,15 @@ static int flipcall_nl_put_stats(struct sk_buff *skb,
 				 const struct flipcall_viewer *viewer)
 {
 	struct flipcall_limits lim;
-	u64 live_bytes;
 
 	flipcall_limits_read(&lim);
-	if (flipcall_nl_put_users(skb, viewer, &live_bytes) ||
+	if (flipcall_nl_put_users(skb, viewer) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_STATS_LIVE_CONNS,
-			      flipcall_live_conns(), FLIPCALL_A_PAD) ||
+			      flipcall_conns_live(), FLIPCALL_A_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_STATS_TOTAL_CONNS,
 			      flipcall_conns_created(), FLIPCALL_A_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_STATS_LIVE_WINDOW_BYTES,
-			      live_bytes, FLIPCALL_A_PAD) ||
+			      flipcall_window_bytes_live(), FLIPCALL_A_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_STATS_USER_LIMIT,
 			      lim.user_limit, FLIPCALL_A_PAD))
 		return -EMSGSIZE;
@@ -340,6 +341,7 @@ static const struct genl_ops flipcall_genl_ops[] = {
 		.doit		= flipcall_nl_conn_get,
 		.start		= flipcall_nl_conn_dump_start,
 		.dumpit		= flipcall_nl_conn_dump,
+		.done		= flipcall_nl_conn_dump_done,
 		.policy		= flipcall_conn_get_policy,
 		.maxattr	= ARRAY_SIZE(flipcall_conn_get_policy) - 1,
 	},

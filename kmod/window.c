@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packet windows: zeroed pages charged to the creator's memory cgroup and to
- * the creating user's flipcall budget, mapped into both peers by a fault
- * handler. The mappings hold the connection, so the pages outlive the
- * endpoint files for as long as anything maps them.
+ * Packet windows: zeroed pages charged to the creator's memory cgroup, to
+ * the creator's RLIMIT_MEMLOCK (memlock.c) and to the creating uid's
+ * flipcall budget, mapped into both peers as raw pfns by a fault handler.
+ * The mappings hold the connection, so the pages outlive the endpoint files
+ * for as long as anything maps them, and nothing else can hold them.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 
 #include "flipcall.h"
 
@@ -22,6 +24,7 @@ void flipcall_user_table_init(struct flipcall_user_table *users)
 	mutex_init(&users->lock);
 	xa_init(&users->bytes);
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_user_table_init);
 
 static unsigned long flipcall_uid_index(kuid_t uid)
 {
@@ -33,12 +36,11 @@ u64 flipcall_user_bytes(struct flipcall_user_table *users, kuid_t uid)
 	void *entry;
 	u64 bytes;
 
-	mutex_lock(&users->lock);
 	entry = xa_load(&users->bytes, flipcall_uid_index(uid));
 	bytes = entry ? xa_to_value(entry) : 0;
-	mutex_unlock(&users->lock);
 	return bytes;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_user_bytes);
 
 /*
  * Only CREATE and the final release of a window get here, never a hand-off,
@@ -66,6 +68,7 @@ unlock:
 	mutex_unlock(&users->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_user_charge);
 
 void flipcall_user_uncharge(struct flipcall_user_table *users, kuid_t uid,
 			    u64 bytes)
@@ -85,6 +88,7 @@ void flipcall_user_uncharge(struct flipcall_user_table *users, kuid_t uid,
 			 GFP_KERNEL);
 	mutex_unlock(&users->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_user_uncharge);
 
 static void flipcall_window_free_pages(struct flipcall_window *win,
 				       unsigned long nr_pages)
@@ -119,6 +123,9 @@ int flipcall_window_init(struct flipcall_window *win,
 	ret = flipcall_user_charge(users, uid, len, user_limit);
 	if (ret)
 		return ret;
+	ret = flipcall_memlock_charge(&win->memlock, nr_pages);
+	if (ret)
+		goto user_uncharge;
 
 	win->users = users;
 	win->uid = uid;
@@ -146,17 +153,22 @@ int flipcall_window_init(struct flipcall_window *win,
 free_pages:
 	flipcall_window_free_pages(win, i);
 uncharge:
+	flipcall_memlock_uncharge(&win->memlock);
+user_uncharge:
 	flipcall_user_uncharge(users, uid, len);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_window_init);
 
 void flipcall_window_destroy(struct flipcall_window *win)
 {
 	u64 len = flipcall_window_len(win);
 
 	flipcall_window_free_pages(win, win->nr_pages);
+	flipcall_memlock_uncharge(&win->memlock);
 	flipcall_user_uncharge(win->users, win->uid, len);
 }
+EXPORT_SYMBOL_IF_KUNIT(flipcall_window_destroy);
 
 /* Every VMA (also split, moved or forked copies) holds the connection. */
 static void flipcall_vm_open(struct vm_area_struct *vma)
@@ -172,15 +184,12 @@ static void flipcall_vm_close(struct vm_area_struct *vma)
 static vm_fault_t flipcall_vm_fault(struct vm_fault *vmf)
 {
 	struct flipcall_conn *conn = vmf->vma->vm_private_data;
-	struct page *page;
 
 	/* mmap checked the range and VM_DONTEXPAND keeps it; stay safe. */
 	if (vmf->pgoff >= conn->window.nr_pages)
 		return VM_FAULT_SIGBUS;
-	page = conn->window.pages[vmf->pgoff];
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return vmf_insert_pfn(vmf->vma, vmf->address,
+			      page_to_pfn(conn->window.pages[vmf->pgoff]));
 }
 
 const struct vm_operations_struct flipcall_vm_ops = {

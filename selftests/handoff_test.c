@@ -9,6 +9,7 @@
  * the test instead of stalling the run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -48,9 +49,11 @@ FIXTURE_SETUP(conn)
 
 FIXTURE_TEARDOWN(conn)
 {
-	munmap(self->cwin, WINDOW_LEN);
+	if (self->cwin != MAP_FAILED)
+		munmap(self->cwin, WINDOW_LEN);
 	munmap(self->swin, WINDOW_LEN);
-	close(self->client);
+	if (self->client >= 0)
+		close(self->client);
 	close(self->server);
 	close(self->ctl);
 }
@@ -447,6 +450,48 @@ TEST_F(conn, nonblock_recv_first_without_client_is_eagain)
 {
 	EXPECT_EQ(-EAGAIN, fct_handoff(self->server, FLIPCALL_OP_RECV_FIRST, NB,
 				       0, NULL));
+}
+
+/* O_NONBLOCK set by fcntl counts like FLIPCALL_HANDOFF_NONBLOCK. */
+TEST_F(conn, fcntl_nonblock_recv_first_is_eagain)
+{
+	ASSERT_EQ(0, fcntl(self->server, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, fct_handoff_timed(self->server,
+					     FLIPCALL_OP_RECV_FIRST, 0, NULL,
+					     2000));
+}
+
+/* A resumed wait sends nothing, so its send_len is not even checked. */
+TEST_F(conn, resumed_connect_ignores_oversized_send_len)
+{
+	uint32_t got;
+
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 3,
+				       NULL));
+	EXPECT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB,
+				       CAPACITY + 1, NULL));
+	ASSERT_EQ(0, fct_handoff(self->server, FLIPCALL_OP_RECV_FIRST, NB, 0,
+				 &got));
+	EXPECT_EQ(3, got);
+}
+
+/* Control arrived before the client closed: the datagram is not lost. */
+TEST_F(conn, recv_first_after_client_connected_and_closed_completes)
+{
+	uint32_t got = 0;
+
+	ASSERT_EQ(-EAGAIN, fct_handoff(self->client, FLIPCALL_OP_CONNECT, NB, 7,
+				       NULL));
+	munmap(self->cwin, WINDOW_LEN);
+	self->cwin = MAP_FAILED;
+	close(self->client);
+	self->client = -1;
+	EXPECT_EQ(0, fct_handoff(self->server, FLIPCALL_OP_RECV_FIRST, NB, 0,
+				 &got));
+	EXPECT_EQ(7, got);
+	/* Then the ending shows. */
+	EXPECT_EQ(-ECONNRESET, fct_handoff(self->server, FLIPCALL_OP_SEND_RECV,
+					   NB, 0, NULL));
 }
 
 TEST_F(conn, nonblock_eagain_then_poll_then_collect)

@@ -167,6 +167,66 @@ TEST_F(lifetime, mapping_inherited_by_fork_holds_the_window)
 }
 
 /*
+ * Closing the last fd of an endpoint ends the connection even while the
+ * window stays mapped: the mapping keeps the memory, not the endpoint.
+ */
+TEST_F(lifetime, server_maps_then_closes_client_sees_server_gone)
+{
+	unsigned char *win = fct_map(self->conn.server_fd, WINDOW_LEN, 0);
+	struct flipcall_endpoint_info info;
+
+	ASSERT_NE(MAP_FAILED, win);
+	close_server(self);
+	ASSERT_EQ(0, fct_info(self->conn.client_fd, &info));
+	EXPECT_EQ(FLIPCALL_END_SERVER_GONE, info.end_reason);
+	EXPECT_EQ(-ECONNRESET, fct_handoff_timed(self->conn.client_fd,
+						 FLIPCALL_OP_CONNECT, 0, NULL,
+						 FCT_WAIT_MS));
+	/* The memory is still the mapping's, and still charged. */
+	fct_fill(FCT_DATA(win), DATA_LEN, SEED);
+	EXPECT_TRUE(fct_check_fill(FCT_DATA(win), DATA_LEN, SEED));
+	close_client(self);
+	EXPECT_EQ(-EDQUOT, budget_free(self->ctl));
+	EXPECT_EQ(0, munmap(win, WINDOW_LEN));
+	EXPECT_EQ(0, budget_free(self->ctl));
+}
+
+/* A child that inherited only the mapping cannot keep a dead peer alive. */
+TEST_F(lifetime, forked_mapping_does_not_keep_dead_server_connected)
+{
+	unsigned char *win = fct_map(self->conn.server_fd, WINDOW_LEN, 0);
+	struct flipcall_endpoint_info info;
+	int go[2], closed[2], status;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, win);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(closed));
+	pid = fct_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(go[1]);
+		close_client(self);
+		close_server(self);
+		fct_notify(closed[1], 'c');
+		_exit(fct_expect(go[0], FCT_WAIT_MS, NULL) ? 1 : 0);
+	}
+	close(go[0]);
+	/* Only the child's mapping is left besides this process's fds. */
+	ASSERT_EQ(0, fct_expect(closed[0], FCT_WAIT_MS, NULL));
+	EXPECT_EQ(0, munmap(win, WINDOW_LEN));
+	close_server(self);
+	ASSERT_EQ(0, fct_info(self->conn.client_fd, &info));
+	EXPECT_EQ(FLIPCALL_END_SERVER_GONE, info.end_reason);
+	EXPECT_EQ(-ECONNRESET, fct_handoff_timed(self->conn.client_fd,
+						 FLIPCALL_OP_CONNECT, 0, NULL,
+						 FCT_WAIT_MS));
+	ASSERT_EQ(0, fct_notify(go[1], 'g'));
+	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
+	EXPECT_EQ(0, status);
+}
+
+/*
  * The body of a child that fills the whole budget with a fresh connection,
  * then either maps both ends and pauses or blocks in a hand-off nobody
  * receives; either way it only ends by being killed.

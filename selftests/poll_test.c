@@ -295,4 +295,62 @@ TEST_F(poll, epoll_reports_peer_gone_as_epollhup_epollerr)
 	close(ep);
 }
 
+/*
+ * Ping-pong where each side sleeps only in poll and collects with NONBLOCK:
+ * a poller that registers on the wait queue while the peer's pass checks
+ * for sleepers must still see the pass (the barrier after poll_wait()), or
+ * one poll runs into its timeout.
+ */
+#define PINGPONG_ROUNDS	2000
+
+struct poll_side {
+	int fd;
+	uint32_t first_op;
+	int err;	/* 0, or the first failure: ETIME is a missed wake */
+	int round;
+};
+
+static void *poll_pingpong(void *arg)
+{
+	struct poll_side *side = arg;
+	uint32_t op = side->first_op;
+	int ret;
+
+	for (side->round = 0; side->round < PINGPONG_ROUNDS; side->round++) {
+		ret = fct_handoff(side->fd, op, NB, 0, NULL);
+		if (ret == -EAGAIN) {
+			ret = fct_poll_timed(side->fd, POLLIN, FCT_WAIT_MS);
+			if (ret < 0)
+				break;
+			ret = fct_handoff(side->fd, op, NB, 0, NULL);
+		}
+		if (ret < 0)
+			break;
+		op = FLIPCALL_OP_SEND_RECV;
+	}
+	side->err = side->round < PINGPONG_ROUNDS ? ret : 0;
+	/* The server answers the client's last round and leaves. */
+	if (!side->err && side->first_op == FLIPCALL_OP_RECV_FIRST)
+		side->err = fct_handoff(side->fd, FLIPCALL_OP_SEND_LAST, 0, 0,
+					NULL);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(poll, pingpong_in_poll_never_misses_a_handoff, 300)
+{
+	struct poll_side client = { .fd = self->client,
+				    .first_op = FLIPCALL_OP_CONNECT };
+	struct poll_side server = { .fd = self->server,
+				    .first_op = FLIPCALL_OP_RECV_FIRST };
+	pthread_t thread;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, poll_pingpong, &server));
+	poll_pingpong(&client);
+	if (client.err)
+		fct_shutdown(self->client);	/* let the server thread go */
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, client.err) TH_LOG("client round %d", client.round);
+	EXPECT_EQ(0, server.err) TH_LOG("server round %d", server.round);
+}
+
 TEST_HARNESS_MAIN

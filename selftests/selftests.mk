@@ -4,6 +4,7 @@
 # kernel cannot load modules), so they are linked statically for the
 # busybox initramfs and handed to the harness through VM_TEST_BINS.
 SELFTEST_PROGS := api_test create_test mmap_test lifetime_test handoff_test \
+		  argmem_test memlock_test bugkind_test \
 		  shutdown_test poll_test stress_test
 SELFTEST_DIR   := $(BUILD)/selftests
 SELFTEST_BINS  := $(addprefix $(SELFTEST_DIR)/,$(SELFTEST_PROGS))

@@ -113,8 +113,16 @@ if [ $loaded -eq 0 ]; then
 	say "@@ info module-base $base"
 fi
 
-# KUnit suites ran while the module was being inserted; their debugfs
-# results vanish at rmmod.
+# The KUnit suites are a module of their own (flipcall.ko carries no test
+# code); they run while it is being inserted, and their debugfs results
+# vanish when it is removed, right after they are read.
+kunit_loaded=1
+if [ $loaded -eq 0 ] && [ -f /flipcall_kunit.ko ]; then
+	say "@@ begin module insmod-kunit"
+	insmod /flipcall_kunit.ko >&3 2>&1
+	kunit_loaded=$?
+	say "@@ end module insmod-kunit $kunit_loaded"
+fi
 for d in /sys/kernel/debug/kunit/*/; do
 	[ -f "$d/results" ] || continue
 	suite=$(basename "$d")
@@ -122,6 +130,7 @@ for d in /sys/kernel/debug/kunit/*/; do
 	cat "$d/results" >&3
 	say "@@ end kunit $suite 0"
 done
+[ $kunit_loaded -eq 0 ] && rmmod flipcall_kunit
 
 last_test_end=$(uptime_s)
 if [ $loaded -eq 0 ] && [ "${KUNIT_ONLY:-0}" != 1 ]; then

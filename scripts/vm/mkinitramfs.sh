@@ -32,6 +32,11 @@ for applet in $("$busybox" --list); do
 done
 install -m 0755 "$here/init.sh" "$root/init"
 strip --strip-debug -o "$root/flipcall.ko" "$module"
+# The KUnit suites' module, where the kernel has KUnit (built next to it).
+kunit_module=$(dirname "$module")/flipcall_kunit.ko
+if [ -f "$kunit_module" ]; then
+	strip --strip-debug -o "$root/flipcall_kunit.ko" "$kunit_module"
+fi
 
 n=0
 for dep in "${deps[@]}"; do

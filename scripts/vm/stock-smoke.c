@@ -25,7 +25,8 @@ TEST(api_handshake)
 	ASSERT_EQ(0, ioctl(dev, FLIPCALL_IOC_API, &api))
 		TH_LOG("FLIPCALL_IOC_API: %s", strerror(errno));
 	EXPECT_EQ(FLIPCALL_API, api.api);
-	EXPECT_NE(0, api.ioctls & (1ULL << _IOC_NR(FLIPCALL_IOC_CREATE)));
+	EXPECT_NE(0, api.ioctls[_IOC_NR(FLIPCALL_IOC_CREATE) / 64] &
+		     (1ULL << _IOC_NR(FLIPCALL_IOC_CREATE) % 64));
 	EXPECT_LE(4096, api.max_window_len);
 	close(dev);
 }

@@ -83,6 +83,11 @@ kunit)
 		echo "FAIL kunit (the module did not load)" >>"$results"
 		exit 0
 	fi
+	kunit_rc=$(cat "$(section module insmod-kunit).rc" 2>/dev/null)
+	if [ -n "$kunit_rc" ] && [ "$kunit_rc" != 0 ]; then
+		echo "FAIL kunit (flipcall_kunit.ko did not load)" >>"$results"
+		exit 0
+	fi
 	found=0
 	for f in "$sec"/kunit.*; do
 		case $f in *.rc|*"kunit.*") continue ;; esac
@@ -91,6 +96,12 @@ kunit)
 		lines=$("$tap_to_results" --leaves "$suite." <"$f")
 		if [ -z "$lines" ]; then
 			lines="FAIL $suite (no results)"
+		fi
+		# KUnit's per-case log is short: a long failure message can
+		# swallow the case's own "not ok" line. The suite's still counts.
+		if grep -q '^not ok' "$f" && ! echo "$lines" | grep -q '^FAIL'; then
+			lines="$lines
+FAIL $suite (the suite failed; a case's result line was lost in its log)"
 		fi
 		echo "$lines" >>"$results"
 		if echo "$lines" | grep -q '^FAIL'; then

@@ -57,17 +57,17 @@ struct flipcall_api {
 	__u32 api;		/* in: FLIPCALL_API */
 	__u32 flags;		/* in: must be 0 */
 	__u64 features;		/* in: required features; out: all supported */
-	__u64 ioctls;		/* out: bit _IOC_NR(cmd) set per supported ioctl */
 	__u64 max_window_len;	/* out: largest window this module creates */
-	__u64 user_limit;	/* out: window bytes one user may hold at once */
-	__u64 reserved[3];	/* must be 0 */
+	__u64 user_limit;	/* out: window bytes one uid may hold at once */
+	__u64 ioctls[4];	/* out: bit _IOC_NR(cmd) % 64 of word
+				 * _IOC_NR(cmd) / 64 set per supported ioctl
+				 */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 /* FLIPCALL_IOC_CREATE flags. */
 #define FLIPCALL_CREATE_CLOEXEC		0x1U	/* O_CLOEXEC on both fds */
 #define FLIPCALL_CREATE_SPIN		0x2U	/* spin before sleeping */
-#define FLIPCALL_CREATE_FLAGS		(FLIPCALL_CREATE_CLOEXEC | \
-					 FLIPCALL_CREATE_SPIN)
 
 /*
  * FLIPCALL_IOC_CREATE: create a connection on /dev/flipcall. Returns two
@@ -93,7 +93,6 @@ struct flipcall_create {
 
 /* FLIPCALL_IOC_HANDOFF flags. */
 #define FLIPCALL_HANDOFF_NONBLOCK	0x1U	/* EAGAIN, don't sleep */
-#define FLIPCALL_HANDOFF_FLAGS		(FLIPCALL_HANDOFF_NONBLOCK)
 
 /*
  * FLIPCALL_IOC_HANDOFF: hand control (and send_len bytes of datagram) to the

@@ -20,14 +20,24 @@ FC_AT(flipcall_packet_header, state, 0);
 FC_AT(flipcall_packet_header, data_len, 4);
 FC_AT(flipcall_packet_header, reserved, 8);
 
-FC_ASSERT(sizeof(struct flipcall_api) == 64);
+FC_ASSERT(sizeof(struct flipcall_api) == 80);
 FC_AT(flipcall_api, api, 0);
 FC_AT(flipcall_api, flags, 4);
 FC_AT(flipcall_api, features, 8);
-FC_AT(flipcall_api, ioctls, 16);
-FC_AT(flipcall_api, max_window_len, 24);
-FC_AT(flipcall_api, user_limit, 32);
-FC_AT(flipcall_api, reserved, 40);
+FC_AT(flipcall_api, max_window_len, 16);
+FC_AT(flipcall_api, user_limit, 24);
+FC_AT(flipcall_api, ioctls, 32);
+FC_AT(flipcall_api, reserved, 64);
+/* One bit for every command number an ioctl can carry. */
+FC_ASSERT(sizeof(((struct flipcall_api *)0)->ioctls) * 8 == 1 << _IOC_NRBITS);
+
+/*
+ * "Every flag" masks stay in the module: in the uapi they would freeze
+ * today's set into every binary built against it.
+ */
+#if defined(FLIPCALL_CREATE_FLAGS) || defined(FLIPCALL_HANDOFF_FLAGS)
+#error "all-flags masks belong to the module, not the uapi"
+#endif
 
 FC_ASSERT(sizeof(struct flipcall_create) == 64);
 FC_AT(flipcall_create, window_len, 0);
@@ -55,7 +65,7 @@ FC_AT(flipcall_endpoint_info, spin_ns, 28);
 FC_AT(flipcall_endpoint_info, reserved, 32);
 
 /* The ioctl numbers are ABI too. */
-FC_ASSERT(FLIPCALL_IOC_API == 0xc040fc00);
+FC_ASSERT(FLIPCALL_IOC_API == 0xc050fc00);
 FC_ASSERT(FLIPCALL_IOC_CREATE == 0xc040fc01);
 FC_ASSERT(FLIPCALL_IOC_HANDOFF == 0xc018fc10);
 FC_ASSERT(FLIPCALL_IOC_SHUTDOWN == 0xfc11);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -94,6 +96,85 @@ TEST(get_counts_round_trips_and_peer_pid)
 	ASSERT_EQ(0, fctest_serve_end(server, release));
 	fctest_close(&c);
 	fcnl_close(nl);
+}
+
+/*
+ * In a pid namespace the creator's and the endpoints' pids are the ones
+ * seen from there: pid 1 for the namespace's first process.
+ */
+static int pid_ns_view(void)
+{
+	struct fctest_conn c;
+	struct fcnl_conn got;
+	struct fcnl *nl;
+	int ret = 0;
+
+	if (fcnl_open(&nl) || fctest_create(&c, 4096, 0))
+		return 10;
+	if (fcnl_conn_get(nl, c.id, &got))
+		ret = 11;
+	else if (got.creator_pid != (uint32_t)getpid())
+		ret = 12;
+	else if (got.ep[FLIPCALL_SIDE_CLIENT].pid != (uint32_t)getpid())
+		ret = 13;
+	fctest_close(&c);
+	fcnl_close(nl);
+	return ret;
+}
+
+TEST(pids_are_seen_from_the_callers_pid_namespace)
+{
+	int status;
+	pid_t pid;
+
+	if (access("/proc/self/ns/pid", F_OK))
+		SKIP(return, "kernel without pid namespaces");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t inner;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(20);
+		inner = fork();
+		if (inner < 0)
+			_exit(21);
+		if (inner == 0)
+			_exit(pid_ns_view());
+		if (waitpid(inner, &status, 0) != inner)
+			_exit(22);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 23);
+	}
+	ASSERT_EQ(0, fct_wait_child(pid, FCT_WAIT_MS, &status));
+	EXPECT_EQ(0, status) TH_LOG("12: creator pid, 13: endpoint pid not "
+				   "from the caller's pid namespace");
+}
+
+/* Setting the wall clock does not age a connection. */
+TEST(age_ignores_wall_clock_steps)
+{
+	struct timespec now;
+	struct fctest_conn c;
+	struct fcnl_conn got;
+	struct fcnl *nl;
+	int step_ret;
+
+	ASSERT_EQ(0, fcnl_open(&nl));
+	ASSERT_EQ(0, fctest_create(&c, 4096, 0));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &now));
+	now.tv_sec += 3600;
+	step_ret = clock_settime(CLOCK_REALTIME, &now);
+	if (step_ret == 0) {
+		EXPECT_EQ(0, fcnl_conn_get(nl, c.id, &got));
+		clock_gettime(CLOCK_REALTIME, &now);
+		now.tv_sec -= 3600;
+		clock_settime(CLOCK_REALTIME, &now);
+		EXPECT_GT(3600ULL * 1000000000ULL, got.age_ns);
+	}
+	fctest_close(&c);
+	fcnl_close(nl);
+	if (step_ret)
+		SKIP(return, "cannot set the clock: %s", strerror(errno));
 }
 
 TEST(get_reports_how_it_ended)
