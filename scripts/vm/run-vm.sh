@@ -7,6 +7,9 @@
 # kernel command line, where the kernel hands them to init as environment.
 # Lines init marks "flipcall-vm:" are shown as they come (VM_SHOW=all shows
 # the whole console; VM_INTERACTIVE=1 makes the console this terminal).
+# VM_ACCEL=icount runs the guest under qemu's instruction counting (one
+# vCPU thread, guest time = guest instructions, see Documentation/
+# benchmarks.rst); VM_SMP sets the CPU count (default 2, with icount 1).
 # Exits 124 when the VM overran TIMEOUT seconds.
 set -uo pipefail
 
@@ -35,7 +38,17 @@ quirks="$quirks ${VM_CMDLINE:-}"
 filter='flipcall-vm:'
 [ "${VM_SHOW:-}" = all ] && filter=''
 
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "${VM_MEM:-1024}"
+if [ "${VM_ACCEL:-}" = icount ]; then
+	# shift=0: one guest instruction is one nanosecond of guest time;
+	# sleep=off: an idle guest jumps to its next timer instead of waiting
+	# for the host's clock, so nothing on the host can change a result.
+	# Debian 12's qemu 7.2 hangs at "Booting SMP configuration" with -smp 2
+	# under icount (Documentation/benchmarks.rst), hence one CPU.
+	accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp "${VM_SMP:-1}")
+else
+	accel=(-accel tcg,thread=multi -smp "${VM_SMP:-2}")
+fi
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max -m "${VM_MEM:-1024}"
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 nokaslr loglevel=6 log_buf_len=4M $quirks $*"
 	-display none -monitor none -no-reboot -nodefaults

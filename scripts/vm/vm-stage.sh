@@ -8,7 +8,10 @@
 #   stock  Debian's kernel and the module from `make module`: load, PROGRAMs
 #          (the smoke test), unload, kernel log -> vm-stock.results
 #   bench  base kernel: run PROGRAMs, print their output, copy the files they
-#          wrote to $BENCH_OUT
+#          wrote to $BENCH_OUT (default build/bench/)
+#   bench-icount  the same on one vCPU under qemu's instruction counting;
+#          the programs get -I first; files go to $BENCH_OUT (default
+#          build/bench/icount/)
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
 #   shell  $SHELL_FLAVOUR kernel (default debug): a shell on this terminal
 #          with the module loaded and PROGRAMs in /progs; on exit the module
@@ -36,6 +39,9 @@ debug)	flavour=debug mode=test
 	files="vm-kunit vm-selftests vm-kernel-log vm-kmemleak" ;;
 stock)	flavour=stock mode=stock files=vm-stock ;;
 bench)	flavour=base mode=bench files= ;;
+bench-icount)
+	flavour=base mode=bench files=
+	export VM_ACCEL=icount ;;
 demo)	flavour=${DEMO_FLAVOUR:-debug} mode=demo files= ;;
 shell)	flavour=${SHELL_FLAVOUR:-debug} mode=shell files=
 	export VM_INTERACTIVE=1 ;;
@@ -103,6 +109,7 @@ done
 
 case $stage in
 bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
+bench-icount) export PROG_ARGS="-I ${VM_BENCH_ARGS-"-j {}.json"}" ;;
 demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
 esac
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
@@ -146,18 +153,19 @@ shell)
 	"$report" log "$out" /dev/stdout ""
 	"$report" kmemleak "$out" /dev/stdout "$ko"
 	;;
-bench|demo)
+bench|bench-icount|demo)
 	for n in ${names[@]+"${names[@]}"}; do
 		echo "==== $n (in the VM: $(cat "$out/sections/info.kernel" 2>/dev/null), $(cat "$out/sections/info.cpus" 2>/dev/null) CPUs)"
 		cat "$out/sections/$mode.$n" 2>/dev/null || echo "(no output: the VM died first)"
 		echo "==== $n exit status: $(cat "$out/sections/$mode.$n.rc" 2>/dev/null || echo none)"
 	done
-	if [ "$stage" = bench ]; then
-		mkdir -p "${BENCH_OUT:-$BUILD/bench}"
+	if [ "$mode" = bench ]; then
+		dest=${BENCH_OUT:-$BUILD/bench$([ "$stage" = bench-icount ] && echo /icount)}
+		mkdir -p "$dest"
 		for f in "$out"/sections/file.*; do
 			[ -f "$f" ] && [ "${f%.rc}" = "$f" ] || continue
-			cp "$f" "${BENCH_OUT:-$BUILD/bench}/${f##*/file.}"
-			echo "vm: copied ${f##*/file.} to ${BENCH_OUT:-$BUILD/bench}/"
+			cp "$f" "$dest/${f##*/file.}"
+			echo "vm: copied ${f##*/file.} to $dest/"
 		done
 	fi
 	[ $dead -eq 0 ] && [ $vm_rc -eq 0 ]
