@@ -30,3 +30,5 @@ bench-flipcall: $(BENCH_BIN)
 ALL_TARGETS   += flipcall-bench
 BENCH_TARGETS += bench-flipcall
 VM_BENCH_BINS += $(BENCH_STATIC)
+
+-include bench/pingpong/pingpong.mk

@@ -6,6 +6,7 @@
 #          (clang and its runtimes for the libFuzzer targets)
 #   vm     qemu, busybox and the kernel source for the test kernel
 #   stock  Debian's own kernel image and headers (module load check)
+#   go     Debian's Go toolchain, for the Go twin of bench/pingpong
 set -eu
 
 pkgs_build="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev \
@@ -13,6 +14,7 @@ linux-headers-amd64 kmod python3 rsync perl clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc \
 libelf-dev libssl-dev xz-utils rsync jq"
 pkgs_stock="linux-image-amd64 linux-headers-amd64"
+pkgs_go="golang-go"
 # kmod/build.sh copies the sources with rsync; checkpatch.pl is perl.
 pkgs_build="$pkgs_build rsync perl"
 
