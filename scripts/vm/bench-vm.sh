@@ -30,7 +30,8 @@ if [ "$mode" != timed ]; then
 	"$here/vm-stage.sh" bench-icount "$@" || rc=1
 fi
 
-timed=$out/flipcall-bench.json icount=$out/icount/flipcall-bench.json
+# flipcall-bench-static writes {}.json, {} being its name (VM_BENCH_ARGS).
+timed=$out/flipcall-bench-static.json icount=$out/icount/flipcall-bench-static.json
 [ "$mode" = both ] && [ -f "$timed" ] && [ -f "$icount" ] || exit $rc
 
 # One row per mechanism and payload: the timed median per placement and the
@@ -38,8 +39,10 @@ timed=$out/flipcall-bench.json icount=$out/icount/flipcall-bench.json
 jq -n --slurpfile t "$timed" --slurpfile i "$icount" '
 	def rt(p): map(select(.placement == p and .status == "ok"))[0].rt_ns_median;
 	def xf(p): map(select(.placement == p and .status == "ok"))[0].ratio_to_futex;
+	($t[0].results + $i[0].results) as $all |
+	($all | reduce .[].mechanism as $m ([]; if index([$m]) then . else . + [$m] end)) as $order |
 	{timed: $t[0], icount: $i[0],
-	 rows: [($t[0].results + $i[0].results) | group_by(.mechanism, .payload)[] |
+	 rows: [$all | group_by(.mechanism, .payload)[] |
 		(map(select(has("guest_instructions_per_rt") | not))) as $tr |
 		(map(select(has("guest_instructions_per_rt")))) as $ir |
 		{mechanism: .[0].mechanism, payload: .[0].payload,
@@ -47,21 +50,23 @@ jq -n --slurpfile t "$timed" --slurpfile i "$icount" '
 			       unpinned: ($tr | rt("unpinned"))},
 		 timed_ratio_to_futex_cross: ($tr | xf("cross")),
 		 guest_instructions_per_rt: ($ir | rt("same")),
-		 instructions_ratio_to_futex: ($ir | xf("same"))}]}' \
+		 instructions_ratio_to_futex: ($ir | xf("same"))}] |
+		sort_by(.payload, (.mechanism as $m | $order | index([$m])))}' \
 	>"$out/bench-vm.json" || exit 1
 
 echo
 echo "flipcall-bench in the VM, both modes (RT us: timed, 2 vCPUs, host-load dependent;"
 echo "insns/RT: icount, 1 vCPU, guest instructions per round trip, same on any host)"
-jq -r '.rows | sort_by(.payload)[] | [.mechanism, .payload,
-	(.timed_rt_ns.same, .timed_rt_ns.cross, .timed_rt_ns.unpinned |
-	 if . == null then "-" else . / 1000 * 10 | round / 10 | tostring end),
-	(.timed_ratio_to_futex_cross // "-" | tostring | .[0:4]),
-	(.guest_instructions_per_rt // "-"),
-	(.instructions_ratio_to_futex // "-" | tostring | .[0:4])] | @tsv' \
-	"$out/bench-vm.json" |
-	awk -F'\t' 'BEGIN { printf "%-15s %7s %9s %9s %9s %8s %10s %8s\n", "mechanism",
-			"payload", "same us", "cross us", "unpin us", "xfutex", "insns/RT", "xfutex" }
-		{ printf "%-15s %7s %9s %9s %9s %8s %10s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+jq -r '.rows[] | [.mechanism, .payload,
+	.timed_rt_ns.same, .timed_rt_ns.cross, .timed_rt_ns.unpinned,
+	.timed_ratio_to_futex_cross, .guest_instructions_per_rt,
+	.instructions_ratio_to_futex] | map(. // "-") | @tsv' "$out/bench-vm.json" |
+	awk -F'\t' '
+		function us(v) { return v == "-" ? v : sprintf("%.1f", v / 1000) }
+		function x(v) { return v == "-" ? v : sprintf("%.2f", v) }
+		BEGIN { f = "%-15s %7s %9s %9s %9s %8s %10s %8s\n"
+			printf f, "mechanism", "payload", "same us", "cross us",
+				"unpin us", "xfutex", "insns/RT", "xfutex" }
+		{ printf f, $1, $2, us($3), us($4), us($5), x($6), $7, x($8) }'
 echo "vm: merged JSON in $out/bench-vm.json"
 exit $rc

@@ -9,7 +9,8 @@
 # the whole console; VM_INTERACTIVE=1 makes the console this terminal).
 # VM_ACCEL=icount runs the guest under qemu's instruction counting (one
 # vCPU thread, guest time = guest instructions, see Documentation/
-# benchmarks.rst); VM_SMP sets the CPU count (default 2, with icount 1).
+# benchmarks.rst); VM_SMP sets the CPU count (default 2, with icount 1),
+# VM_CPU the CPU model (default max).
 # Exits 124 when the VM overran TIMEOUT seconds.
 set -uo pipefail
 
@@ -48,7 +49,7 @@ if [ "${VM_ACCEL:-}" = icount ]; then
 else
 	accel=(-accel tcg,thread=multi -smp "${VM_SMP:-2}")
 fi
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max -m "${VM_MEM:-1024}"
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}"
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 nokaslr loglevel=6 log_buf_len=4M $quirks $*"
 	-display none -monitor none -no-reboot -nodefaults
