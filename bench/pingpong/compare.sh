@@ -15,13 +15,14 @@ places=${PLACES:-"same cross"}
 shm=$(mktemp /dev/shm/pingpong.XXXXXX)
 trap 'rm -f "$shm"' EXIT
 
-cpus=($(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done))
+mapfile -t cpus < <(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
+	while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done)
 [ ${#cpus[@]} -ge 2 ] || places=${places//cross/}
 
 side() { # LANG ROLE CPU
 	local exe=$bin/pingpong-$1 args=()
-	[ "$1" = go ] && args=(${GO_ARGS:-})
-	[ "$1" = c ] && args=(${C_ARGS:-})
+	[ "$1" = go ] && read -ra args <<<"${GO_ARGS:-}"
+	[ "$1" = c ] && read -ra args <<<"${C_ARGS:-}"
 	if [ "${PIN:-1}" = 1 ]; then
 		taskset -c "$3" "$exe" ${args[@]+"${args[@]}"} "$2" "$shm" "$n"
 	else

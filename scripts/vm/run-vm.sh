@@ -39,6 +39,7 @@ quirks="$quirks ${VM_CMDLINE:-}"
 filter='flipcall-vm:'
 [ "${VM_SHOW:-}" = all ] && filter=''
 
+# shellcheck disable=SC2054 # qemu's option values contain commas
 if [ "${VM_ACCEL:-}" = icount ]; then
 	# shift=0: one guest instruction is one nanosecond of guest time;
 	# sleep=off: an idle guest jumps to its next timer instead of waiting
