@@ -109,7 +109,8 @@ done
 
 case $stage in
 bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
-bench-icount) export PROG_ARGS="-I ${VM_BENCH_ARGS-"-j {}.json"}" ;;
+# One vCPU: "unpinned" would only repeat "same".
+bench-icount) export PROG_ARGS="-I ${VM_BENCH_ARGS-"-P same -j {}.json"}" ;;
 demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
 esac
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
