@@ -334,6 +334,14 @@ int main(int argc, char **argv)
 	init_placements(placements);
 	clock.icount = o.icount;
 	clock.calibrated = icount_calibrate(&clock.cal) == 0;
+	/* Instruction counts from a clock that does not count them would be
+	 * numbers that look right and mean nothing.
+	 */
+	if (o.icount && (!clock.calibrated || !clock.cal.counts_instructions)) {
+		fprintf(stderr, "flipcall-bench: -I, but this clock does not count instructions (%.4f ns per instruction of the calibration loop; qemu -icount shift=0 gives 1)\n",
+			clock.calibrated ? clock.cal.ns_per_instruction : 0.0);
+		return 1;
+	}
 	report_set_clock(&clock);
 	results = calloc(3 * 3 * 16, sizeof(*results));
 	if (!results)

@@ -135,13 +135,11 @@ void print_header(uint64_t iterations, unsigned int runs)
 	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 		printf("target: %s\n", targets[i]);
 	if (clk.calibrated)
-		printf("clock: %s; calibration: a loop of %llu instructions took %llu ns (%.4f ns/instruction)%s\n",
+		printf("clock: %s; calibration: a loop of %llu instructions took %llu ns (%.4f ns/instruction)\n",
 		       clk.icount ? "guest instructions (qemu -icount shift=0)" : "wall",
 		       (unsigned long long)clk.cal.loop_instructions,
 		       (unsigned long long)clk.cal.loop_ns,
-		       clk.cal.ns_per_instruction,
-		       clk.icount && !clk.cal.counts_instructions ?
-		       " -- NOT 1 ns per instruction: this is not icount" : "");
+		       clk.cal.ns_per_instruction);
 	printf("\n%-15s %7s %-9s %10s %7s %9s %8s %9s %9s\n", "mechanism",
 	       "payload", "placement", clk.icount ? "insns/RT" : "RT ns",
 	       "xfutex", "syscalls", "nvcsw",
