@@ -12,7 +12,7 @@ set -eu
 pkgs_build="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev \
 linux-headers-amd64 kmod python3 rsync perl clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc \
-libelf-dev libssl-dev xz-utils rsync jq"
+libelf-dev libssl-dev xz-utils rsync jq gdb"
 pkgs_stock="linux-image-amd64 linux-headers-amd64"
 pkgs_go="golang-go"
 # kmod/build.sh copies the sources with rsync; checkpatch.pl is perl.

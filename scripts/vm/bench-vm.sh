@@ -35,7 +35,7 @@ timed=$out/flipcall-bench-static.json icount=$out/icount/flipcall-bench-static.j
 [ "$mode" = both ] && [ -f "$timed" ] && [ -f "$icount" ] || exit $rc
 
 # One row per mechanism and payload: the timed median per placement and the
-# icount instructions (its only placement is "same": one vCPU).
+# icount instructions: "same", and "cross" where VM_SMP=2 gave it two vCPUs.
 jq -n --slurpfile t "$timed" --slurpfile i "$icount" '
 	def rt(p): map(select(.placement == p and .status == "ok"))[0].rt_ns_median;
 	def xf(p): map(select(.placement == p and .status == "ok"))[0].ratio_to_futex;
@@ -50,23 +50,26 @@ jq -n --slurpfile t "$timed" --slurpfile i "$icount" '
 			       unpinned: ($tr | rt("unpinned"))},
 		 timed_ratio_to_futex_cross: ($tr | xf("cross")),
 		 guest_instructions_per_rt: ($ir | rt("same")),
+		 guest_instructions_per_rt_cross: ($ir | rt("cross")),
 		 instructions_ratio_to_futex: ($ir | xf("same"))}] |
 		sort_by(.payload, (.mechanism as $m | $order | index([$m])))}' \
 	>"$out/bench-vm.json" || exit 1
 
 echo
 echo "flipcall-bench in the VM, both modes (RT us: timed, 2 vCPUs, host-load dependent;"
-echo "insns/RT: icount, 1 vCPU, guest instructions per round trip, same on any host)"
+echo "insns/RT: icount, guest instructions per round trip, same on any host; cross insns only"
+echo "with VM_SMP=2, where the count is both vCPUs' instructions)"
 jq -r '.rows[] | [.mechanism, .payload,
 	.timed_rt_ns.same, .timed_rt_ns.cross, .timed_rt_ns.unpinned,
 	.timed_ratio_to_futex_cross, .guest_instructions_per_rt,
-	.instructions_ratio_to_futex] | map(. // "-") | @tsv' "$out/bench-vm.json" |
+	.instructions_ratio_to_futex, .guest_instructions_per_rt_cross] |
+	map(. // "-") | @tsv' "$out/bench-vm.json" |
 	awk -F'\t' '
 		function us(v) { return v == "-" ? v : sprintf("%.1f", v / 1000) }
 		function x(v) { return v == "-" ? v : sprintf("%.2f", v) }
-		BEGIN { f = "%-15s %7s %9s %9s %9s %8s %10s %8s\n"
+		BEGIN { f = "%-15s %7s %9s %9s %9s %8s %10s %8s %11s\n"
 			printf f, "mechanism", "payload", "same us", "cross us",
-				"unpin us", "xfutex", "insns/RT", "xfutex" }
-		{ printf f, $1, $2, us($3), us($4), us($5), x($6), $7, x($8) }'
+				"unpin us", "xfutex", "insns/RT", "xfutex", "cross insns" }
+		{ printf f, $1, $2, us($3), us($4), us($5), x($6), $7, x($8), $9 }'
 echo "vm: merged JSON in $out/bench-vm.json"
 exit $rc
