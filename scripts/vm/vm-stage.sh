@@ -9,7 +9,8 @@
 #          (the smoke test), unload, kernel log -> vm-stock.results
 #   bench  base kernel: run PROGRAMs, print their output, copy the files they
 #          wrote to $BENCH_OUT (default build/bench/)
-#   bench-icount  the same on one vCPU under qemu's instruction counting;
+#   bench-icount  the same on one vCPU (VM_SMP=2: two, see run-vm.sh) under
+#          qemu's instruction counting;
 #          the programs get -I first; files go to $BENCH_OUT (default
 #          build/bench/icount/)
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
@@ -109,8 +110,11 @@ done
 
 case $stage in
 bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
-# One vCPU: "unpinned" would only repeat "same".
-bench-icount) export PROG_ARGS="-I ${VM_BENCH_ARGS-"-P same -j {}.json"}" ;;
+# On one vCPU "unpinned" would only repeat "same"; VM_SMP=2 adds "cross".
+bench-icount)
+	places=same
+	[ "${VM_SMP:-1}" -gt 1 ] && places=same,cross
+	export PROG_ARGS="-I ${VM_BENCH_ARGS-"-P $places -j {}.json"}" ;;
 demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
 esac
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
