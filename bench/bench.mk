@@ -10,11 +10,11 @@ BENCH_STATIC := $(BUILD)/bench/flipcall-bench-static
 BENCH_ARGS   ?=
 BENCH_CFLAGS  = $(CFLAGS) $(WARN) $(CPPFLAGS_COMMON) -pthread
 
-$(BENCH_BIN): $(BENCH_SRCS) bench/bench.h bench/report.h $(LIB_A)
+$(BENCH_BIN): $(BENCH_SRCS) $(wildcard bench/*.h) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_SRCS) $(LIB_A) $(LIB_LDLIBS)
 
-$(BENCH_STATIC): $(BENCH_SRCS) bench/bench.h bench/report.h $(LIB_A)
+$(BENCH_STATIC): $(BENCH_SRCS) $(wildcard bench/*.h) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -static -DBENCH_DEFAULT_ITERATIONS=500 \
 		-DBENCH_DEFAULT_JSON='"flipcall-bench.json"' \
@@ -30,3 +30,5 @@ bench-flipcall: $(BENCH_BIN)
 ALL_TARGETS   += flipcall-bench
 BENCH_TARGETS += bench-flipcall
 VM_BENCH_BINS += $(BENCH_STATIC)
+
+-include bench/pingpong/pingpong.mk

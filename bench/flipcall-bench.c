@@ -43,6 +43,7 @@ struct shared_page {
 struct options {
 	uint64_t iterations;
 	unsigned int runs;
+	int icount;
 	const char *mechanisms, *payloads, *placements, *json;
 };
 
@@ -247,13 +248,15 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-n iterations] [-r runs] [-m mechanisms] [-p payloads]\n"
-		"          [-P placements] [-j json-file]\n"
+		"          [-P placements] [-j json-file] [-I]\n"
 		"  -n  round trips per run (default 20000; use ~1000 under TCG)\n"
 		"  -r  runs per configuration; the median is reported (default 5)\n"
 		"  -m  comma list of: ioctl,ioctl-spin,futex,lib-futex,lib-futex-spin,\n"
 		"      lib-device,pipe,eventfd,unix (default: all)\n"
 		"  -p  comma list of payload bytes from 0,64,4096 (default: all)\n"
-		"  -P  comma list of: same,cross,unpinned (default: all)\n",
+		"  -P  comma list of: same,cross,unpinned (default: all)\n"
+		"  -I  the clock counts guest instructions (qemu -icount shift=0):\n"
+		"      report instructions per round trip (checked by a calibration loop)\n",
 		argv0);
 }
 
@@ -275,7 +278,7 @@ static int parse(int argc, char **argv, struct options *o)
 	o->iterations = BENCH_DEFAULT_ITERATIONS;
 	o->runs = 5;
 	o->json = BENCH_DEFAULT_JSON;
-	while ((c = getopt(argc, argv, "n:r:m:p:P:j:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:m:p:P:j:Ih")) != -1) {
 		switch (c) {
 		case 'n':
 			o->iterations = strtoull(optarg, NULL, 10);
@@ -295,6 +298,9 @@ static int parse(int argc, char **argv, struct options *o)
 		case 'j':
 			o->json = optarg;
 			break;
+		case 'I':
+			o->icount = 1;
+			break;
 		default:
 			usage(argv[0]);
 			return -1;
@@ -313,6 +319,7 @@ int main(int argc, char **argv)
 	struct placement placements[3];
 	struct result *results;
 	struct options o = { 0 };
+	struct bench_clock clock = { 0 };
 	size_t i, p, l, count = 0;
 	char name[16];
 
@@ -325,6 +332,17 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(payload_out); i++)
 		payload_out[i] = (unsigned char)(i * 13 + 1);
 	init_placements(placements);
+	clock.icount = o.icount;
+	clock.calibrated = icount_calibrate(&clock.cal) == 0;
+	/* Instruction counts from a clock that does not count them would be
+	 * numbers that look right and mean nothing.
+	 */
+	if (o.icount && (!clock.calibrated || !clock.cal.counts_instructions)) {
+		fprintf(stderr, "flipcall-bench: -I, but this clock does not count instructions (%.4f ns per instruction of the calibration loop; qemu -icount shift=0 gives 1)\n",
+			clock.calibrated ? clock.cal.ns_per_instruction : 0.0);
+		return 1;
+	}
+	report_set_clock(&clock);
 	results = calloc(3 * 3 * 16, sizeof(*results));
 	if (!results)
 		return 1;

@@ -24,6 +24,13 @@ static const char *const targets[] = {
 	"VM base kernel: ioctl <= 1.0 x futex same-CPU",
 };
 
+static struct bench_clock clk;
+
+void report_set_clock(const struct bench_clock *clock)
+{
+	clk = *clock;
+}
+
 void init_placements(struct placement pl[3])
 {
 	int cpus[2] = { -1, -1 }, n = 0, c;
@@ -127,8 +134,15 @@ void print_header(uint64_t iterations, unsigned int runs)
 	printf("compares: %s\n", compares);
 	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 		printf("target: %s\n", targets[i]);
+	if (clk.calibrated)
+		printf("clock: %s; calibration: a loop of %llu instructions took %llu ns (%.4f ns/instruction)\n",
+		       clk.icount ? "guest instructions (qemu -icount shift=0)" : "wall",
+		       (unsigned long long)clk.cal.loop_instructions,
+		       (unsigned long long)clk.cal.loop_ns,
+		       clk.cal.ns_per_instruction);
 	printf("\n%-15s %7s %-9s %10s %7s %9s %8s %9s %9s\n", "mechanism",
-	       "payload", "placement", "RT ns", "xfutex", "syscalls", "nvcsw",
+	       "payload", "placement", clk.icount ? "insns/RT" : "RT ns",
+	       "xfutex", "syscalls", "nvcsw",
 	       "same-cpu%", "dev-same%");
 }
 
@@ -245,6 +259,9 @@ static void json_result(FILE *f, const struct result *r,
 		fprintf(f, "%s%llu", i ? ", " : "",
 			(unsigned long long)r->run_ns[i]);
 	fprintf(f, "], ");
+	if (clk.icount)
+		fprintf(f, "\"guest_instructions_per_rt\": %llu, ",
+			(unsigned long long)r->median_ns);
 	json_number(f, "ratio_to_futex", ratio(r, all, count), ", ");
 	json_number(f, "syscalls_per_rt",
 		    per_rt(r, r->side[0].syscalls, r->side[1].syscalls), ", ");
@@ -269,9 +286,19 @@ int write_json(const char *path, const struct result *all, size_t count,
 	fprintf(f, "{\n  \"benchmark\": \"flipcall-bench\",\n"
 		"  \"kernel\": \"%s\",\n  \"machine\": \"%s\",\n"
 		"  \"iterations\": %llu,\n  \"runs\": %u,\n"
-		"  \"compares\": \"%s\",\n  \"targets\": [\n",
+		"  \"clock\": \"%s\",\n"
+		"  \"compares\": \"%s\",\n",
 		u.release, u.machine, (unsigned long long)iterations, runs,
-		compares);
+		clk.icount ? "icount" : "wall", compares);
+	if (clk.calibrated)
+		fprintf(f, "  \"calibration\": {\"loop_instructions\": %llu, "
+			"\"loop_ns\": %llu, \"ns_per_instruction\": %.6f, "
+			"\"counts_instructions\": %s},\n",
+			(unsigned long long)clk.cal.loop_instructions,
+			(unsigned long long)clk.cal.loop_ns,
+			clk.cal.ns_per_instruction,
+			clk.cal.counts_instructions ? "true" : "false");
+	fprintf(f, "  \"targets\": [\n");
 	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 		fprintf(f, "    \"%s\"%s\n", targets[i],
 			i + 1 < sizeof(targets) / sizeof(targets[0]) ? "," : "");

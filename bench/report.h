@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "bench.h"
+#include "icount.h"
 
 #define MAX_RUNS	32
 
@@ -42,6 +43,14 @@ struct result {
 	struct side_report side[2];
 };
 
+/* What the clock of this run measures (-I: guest instructions). */
+struct bench_clock {
+	int icount;
+	int calibrated;			/* cal holds a measurement */
+	struct icount_calibration cal;
+};
+
+void report_set_clock(const struct bench_clock *clock);
 void init_placements(struct placement pl[3]);
 int read_fdinfo_wakes(int fd, uint64_t *wakes, uint64_t *same_cpu);
 void print_header(uint64_t iterations, unsigned int runs);

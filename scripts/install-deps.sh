@@ -9,15 +9,17 @@
 #   deb    Debian packaging tools (make deb; debian/control's build
 #          dependencies are installed by scripts/pkg/build-deb.sh)
 #   pkgtest  the package test's chroot (make check-deb)
+#   go     Debian's Go toolchain, for the Go twin of bench/pingpong
 set -eu
 
 pkgs_build="build-essential pkg-config libjson-c-dev libnl-3-dev libnl-genl-3-dev \
 linux-headers-amd64 kmod python3 rsync perl clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 busybox-static cpio linux-source-6.1 flex bison bc \
-libelf-dev libssl-dev xz-utils rsync"
+libelf-dev libssl-dev xz-utils rsync jq gdb"
 pkgs_stock="linux-image-amd64 linux-headers-amd64"
 pkgs_deb="dpkg-dev debhelper dh-dkms fakeroot lintian git rsync"
 pkgs_pkgtest="debootstrap"
+pkgs_go="golang-go"
 # kmod/build.sh copies the sources with rsync; checkpatch.pl is perl.
 pkgs_build="$pkgs_build rsync perl"
 # flipcall-nic's test and benchmark: namespaces, ping, TCP with a hash, iperf3.

@@ -7,6 +7,11 @@
 # kernel command line, where the kernel hands them to init as environment.
 # Lines init marks "flipcall-vm:" are shown as they come (VM_SHOW=all shows
 # the whole console; VM_INTERACTIVE=1 makes the console this terminal).
+# VM_ACCEL=icount runs the guest under qemu's instruction counting (one
+# vCPU thread, guest time = guest instructions, see Documentation/
+# benchmarks.rst); VM_SMP sets the CPU count (default 2, with icount 1;
+# more than 1 under icount is an experiment: icount-smp-kick.sh),
+# VM_CPU the CPU model (default max).
 # Exits 124 when the VM overran TIMEOUT seconds.
 set -uo pipefail
 
@@ -35,7 +40,28 @@ quirks="$quirks ${VM_CMDLINE:-}"
 filter='flipcall-vm:'
 [ "${VM_SHOW:-}" = all ] && filter=''
 
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "${VM_MEM:-1024}"
+# shellcheck disable=SC2054 # qemu's option values contain commas
+if [ "${VM_ACCEL:-}" = icount ]; then
+	# shift=0: one guest instruction is one nanosecond of guest time;
+	# sleep=off: an idle guest jumps to its next timer instead of waiting
+	# for the host's clock, so nothing on the host can change a result.
+	# Debian 12's qemu 7.2 hangs at "Booting SMP configuration" with -smp 2
+	# under icount unless a debugger pokes the second vCPU (Documentation/
+	# benchmarks.rst), hence one CPU unless VM_SMP asks for more.
+	accel=(-accel tcg,thread=single -icount shift=0,sleep=off -smp "${VM_SMP:-1}")
+	if [ "${VM_SMP:-1}" -gt 1 ]; then
+		# The TSC runs at 1 GHz of guest time, HZ=250: preset the delay
+		# loop, whose per-CPU calibration spins on jiffies the other
+		# vCPU must advance; skip the TSC warp check for the same reason.
+		quirks="$quirks lpj=4000000 tsc=reliable"
+		rm -f "$out/gdb.sock"
+		accel+=(-gdb "unix:$out/gdb.sock,server=on,wait=off")
+		kick=1
+	fi
+else
+	accel=(-accel tcg,thread=multi -smp "${VM_SMP:-2}")
+fi
+qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}"
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 nokaslr loglevel=6 log_buf_len=4M $quirks $*"
 	-display none -monitor none -no-reboot -nodefaults
@@ -52,11 +78,17 @@ else
 		-chardev file,id=console,path="$out/console.raw" "${ports[@]}" \
 		</dev/null >"$out/qemu.log" 2>&1 &
 	vm=$!
+	kicker=
+	if [ "${kick:-0}" = 1 ]; then
+		"$(dirname "$0")/icount-smp-kick.sh" "$out/gdb.sock" "$out/results.raw" $vm &
+		kicker=$!
+	fi
 	# The live view ends by itself when the VM does.
 	tail -s 0.2 --pid=$vm -n +1 -f "$out/console.raw" 2>/dev/null |
 		grep --line-buffered -e "$filter" | sed -u 's/\r$//; s/^/  vm| /'
 	wait $vm
 	rc=$?
+	[ -n "$kicker" ] && wait "$kicker"
 fi
 
 for port in console results dmesg; do

@@ -10,7 +10,11 @@
 #   stock-dkms  the same with the module in $STOCK_KO (the one DKMS built in
 #          the package test, scripts/pkg/) -> vm-stock-dkms.results
 #   bench  base kernel: run PROGRAMs, print their output, copy the files they
-#          wrote to $BENCH_OUT
+#          wrote to $BENCH_OUT (default build/bench/)
+#   bench-icount  the same on one vCPU (VM_SMP=2: two, see run-vm.sh) under
+#          qemu's instruction counting;
+#          the programs get -I first; files go to $BENCH_OUT (default
+#          build/bench/icount/)
 #   demo   $DEMO_FLAVOUR kernel (default debug): run PROGRAMs, show output
 #   shell  $SHELL_FLAVOUR kernel (default debug): a shell on this terminal
 #          with the module loaded and PROGRAMs in /progs; on exit the module
@@ -39,6 +43,9 @@ debug)	flavour=debug mode=test
 stock)	flavour=stock mode=stock files=vm-stock ;;
 stock-dkms) flavour=stock mode=stock files=vm-stock-dkms ;;
 bench)	flavour=base mode=bench files= ;;
+bench-icount)
+	flavour=base mode=bench files=
+	export VM_ACCEL=icount ;;
 demo)	flavour=${DEMO_FLAVOUR:-debug} mode=demo files= ;;
 shell)	flavour=${SHELL_FLAVOUR:-debug} mode=shell files=
 	export VM_INTERACTIVE=1 ;;
@@ -106,6 +113,11 @@ done
 
 case $stage in
 bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
+# On one vCPU "unpinned" would only repeat "same"; VM_SMP=2 adds "cross".
+bench-icount)
+	places=same
+	[ "${VM_SMP:-1}" -gt 1 ] && places=same,cross
+	export PROG_ARGS="-I ${VM_BENCH_ARGS-"-P $places -j {}.json"}" ;;
 demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
 esac
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
@@ -149,18 +161,19 @@ shell)
 	"$report" log "$out" /dev/stdout ""
 	"$report" kmemleak "$out" /dev/stdout "$ko"
 	;;
-bench|demo)
+bench|bench-icount|demo)
 	for n in ${names[@]+"${names[@]}"}; do
 		echo "==== $n (in the VM: $(cat "$out/sections/info.kernel" 2>/dev/null), $(cat "$out/sections/info.cpus" 2>/dev/null) CPUs)"
 		cat "$out/sections/$mode.$n" 2>/dev/null || echo "(no output: the VM died first)"
 		echo "==== $n exit status: $(cat "$out/sections/$mode.$n.rc" 2>/dev/null || echo none)"
 	done
-	if [ "$stage" = bench ]; then
-		mkdir -p "${BENCH_OUT:-$BUILD/bench}"
+	if [ "$mode" = bench ]; then
+		dest=${BENCH_OUT:-$BUILD/bench$([ "$stage" = bench-icount ] && echo /icount)}
+		mkdir -p "$dest"
 		for f in "$out"/sections/file.*; do
 			[ -f "$f" ] && [ "${f%.rc}" = "$f" ] || continue
-			cp "$f" "${BENCH_OUT:-$BUILD/bench}/${f##*/file.}"
-			echo "vm: copied ${f##*/file.} to ${BENCH_OUT:-$BUILD/bench}/"
+			cp "$f" "$dest/${f##*/file.}"
+			echo "vm: copied ${f##*/file.} to $dest/"
 		done
 	fi
 	[ $dead -eq 0 ] && [ $vm_rc -eq 0 ]

@@ -6,7 +6,9 @@
 #   make check-vm-debug   debug kernel: KUnit, VM_TEST_BINS, kernel log, kmemleak
 #   make check-vm-stock   Debian's kernel: the module loads, maps, unloads
 #   make check-vm-canary  injected use-after-free and leak must turn the stage red
-#   make bench-vm         base kernel: VM_BENCH_BINS; JSON they write -> build/bench/
+#   make bench-vm         base kernel: VM_BENCH_BINS timed (2 vCPUs) and under
+#                         qemu -icount (1 vCPU, guest instructions); JSON they
+#                         write -> build/bench/, build/bench/icount/
 #   make demo             two processes exchange a message through the module
 #   make vm-shell         a shell in the debug VM, module loaded, VM_TEST_BINS in /progs
 #   make checkpatch       checkpatch --strict on kmod/ and uapi/ (native stage)
@@ -16,12 +18,15 @@
 # VM_SHOW=all shows the whole guest console, DEMO_FLAVOUR=base|debug,
 # DEMO_ARGS="5 poll" (rounds; poll the state word instead of the ioctl),
 # VM_BENCH_ARGS="-j {}.json" arguments of each bench-vm program ({} = its
-# name; files the programs write in their directory land in build/bench/).
+# name; files the programs write in their directory land in build/bench/),
+# BENCH_MODE=timed|icount|both (default both) which boots bench-vm makes.
 
 # VM_TESTS and KUNIT_ONLY select among VM_TEST_BINS only: the stock stage
 # always runs its smoke test.
 VM_STAGE = BUILD=$(BUILD) RESULTS=$(RESULTS) scripts/vm/vm-stage.sh
 STOCK_SMOKE := $(BUILD)/vm/stock-smoke
+
+BENCH_MODE ?= both
 
 .PHONY: vm-deps check-vm-debug check-vm-stock check-vm-canary bench-vm demo vm-shell checkpatch vm-kernels
 
@@ -44,8 +49,9 @@ $(STOCK_SMOKE): scripts/vm/stock-smoke.c uapi/linux/flipcall.h
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_COMMON) -isystem third_party/kselftest -o $@ $<
 
 bench-vm: vm-deps $(VM_BENCH_BINS)
-	@BUILD=$(BUILD) VM_TESTS="$(VM_TESTS)" $(if $(VM_BENCH_ARGS),VM_BENCH_ARGS="$(VM_BENCH_ARGS)") \
-		scripts/vm/vm-stage.sh bench $(VM_BENCH_BINS)
+	@BUILD=$(BUILD) VM_TESTS="$(VM_TESTS)" BENCH_MODE=$(BENCH_MODE) \
+		$(if $(VM_BENCH_ARGS),VM_BENCH_ARGS="$(VM_BENCH_ARGS)") \
+		scripts/vm/bench-vm.sh $(VM_BENCH_BINS)
 
 demo: vm-deps all $(FLIPCALL_DEMO_BIN)
 	@BUILD=$(BUILD) DEMO_ARGS="$(DEMO_ARGS)" scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* futex-pingpong: the page layout shared with pingpong.go, and statistics. */
+#ifndef FLIPCALL_PINGPONG_H
+#define FLIPCALL_PINGPONG_H
+
+#include <stdint.h>
+
+#define PP_PAGE			4096
+#define PP_CLIENT_ACTIVE	0U
+#define PP_SERVER_ACTIVE	1U
+#define PP_SHUTDOWN		2U
+#define PP_WAKE_TIME_OFF	64
+#define PP_BUCKETS		24	/* log2 buckets of wake-up latency, ns */
+
+struct pp_stats {
+	uint64_t waits, sleeps;
+	uint64_t hist[PP_BUCKETS];
+};
+
+void pp_note_wait(struct pp_stats *st, int slept, uint64_t latency_ns);
+/* One line: lang, RT ns, share of waits that slept, latency percentiles. */
+void pp_report(const char *lang, const struct pp_stats *st, uint64_t rt_ns);
+
+#endif
