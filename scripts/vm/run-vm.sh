@@ -11,7 +11,10 @@
 # vCPU thread, guest time = guest instructions, see Documentation/
 # benchmarks.rst); VM_SMP sets the CPU count (default 2, with icount 1;
 # more than 1 under icount is an experiment: icount-smp-kick.sh),
-# VM_CPU the CPU model (default max).
+# VM_CPU the CPU model (default max). VM_ACCEL=kvm uses KVM where /dev/kvm
+# works (another machine: this host's KVM hangs), with the host's CPU model.
+# VM_QEMU names another qemu-system-x86_64 binary and VM_QEMU_DATA its
+# firmware directory (qemu -L), for a machine without Debian's qemu.
 # Exits 124 when the VM overran TIMEOUT seconds.
 set -uo pipefail
 
@@ -58,10 +61,15 @@ if [ "${VM_ACCEL:-}" = icount ]; then
 		accel+=(-gdb "unix:$out/gdb.sock,server=on,wait=off")
 		kick=1
 	fi
+elif [ "${VM_ACCEL:-}" = kvm ]; then
+	accel=(-accel kvm -smp "${VM_SMP:-2}")
+	VM_CPU=${VM_CPU:-host}
 else
 	accel=(-accel tcg,thread=multi -smp "${VM_SMP:-2}")
 fi
-qemu=(qemu-system-x86_64 "${accel[@]}" -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}"
+# shellcheck disable=SC2054 # qemu's option values contain commas
+qemu=("${VM_QEMU:-qemu-system-x86_64}" ${VM_QEMU_DATA:+-L "$VM_QEMU_DATA"}
+	"${accel[@]}" -cpu "${VM_CPU:-max}" -m "${VM_MEM:-1024}"
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 nokaslr loglevel=6 log_buf_len=4M $quirks $*"
 	-display none -monitor none -no-reboot -nodefaults
