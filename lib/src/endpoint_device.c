@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 
 #include "endpoint.h"
@@ -123,11 +124,21 @@ static int device_handoff(struct flipcall_endpoint *ep, unsigned int op,
 		if (ret != -EAGAIN)
 			return ret;
 	}
-	/* EINTR leaves the hand-off pending; the same op resumes it. */
-	do {
+	/*
+	 * EINTR leaves the hand-off pending; the same op resumes it. So does
+	 * EAGAIN from a file that is O_NONBLOCK (lisafs donates every fd so,
+	 * as gVisor does, and the module honours it): wait in poll instead.
+	 */
+	for (;;) {
 		ret = handoff_ioctl(ep, op, 0, send_len);
-	} while (ret == -EINTR && !ep_shutdown_locally(ep));
-	return ret;
+		if (ret == -EAGAIN) {
+			ret = poll_until_ready(ep, UINT64_MAX);
+			if (!ret)
+				continue;
+		}
+		if (ret != -EINTR || ep_shutdown_locally(ep))
+			return ret;
+	}
 }
 
 static void device_end_connection(struct flipcall_endpoint *ep)

@@ -402,6 +402,41 @@ TEST(echo_with_timeout_set)
 	EXPECT_EQ(501, st.handoffs);
 }
 
+/*
+ * Whoever passed us the fd may have made its file O_NONBLOCK (lisafs
+ * donates every fd so); the module then answers a blocking hand-off with
+ * EAGAIN, and the endpoint must still wait instead of failing.
+ */
+TEST(echo_on_nonblocking_files)
+{
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
+	struct echo_server e;
+	struct pair p;
+	int i, fd;
+
+	SKIP_UNLESS_TRANSPORT();
+	ASSERT_EQ(0, conn_open(&p.cn, 4096));
+	for (fd = 0; fd < 2; fd++) {
+		int f = fd ? p.cn.server.fd : p.cn.client.fd;
+
+		ASSERT_EQ(0, fcntl(f, F_SETFL, fcntl(f, F_GETFL) | O_NONBLOCK));
+	}
+	ASSERT_EQ(0, flipcall_endpoint_init(&p.client, FLIPCALL_SIDE_CLIENT,
+					    &p.cn.client, NULL));
+	ASSERT_EQ(0, flipcall_endpoint_init(&p.server, FLIPCALL_SIDE_SERVER,
+					    &p.cn.server, NULL));
+	ASSERT_EQ(0, echo_start(&e, p.server));
+	ASSERT_EQ(0, flipcall_endpoint_connect(p.client));
+	for (i = 0; i < 200; i++)
+		ASSERT_EQ(0, echo_check(p.client, 64, (unsigned char)i));
+	ASSERT_EQ(0, flipcall_endpoint_stats(p.client, &st));
+	EXPECT_EQ(201, st.handoffs);
+	ASSERT_EQ(0, flipcall_endpoint_shutdown(p.client));
+	EXPECT_EQ(-ESHUTDOWN, echo_join(&e));
+	EXPECT_EQ(200, e.served);
+	pair_close(&p);
+}
+
 TEST(wrong_side_and_phase)
 {
 	struct call server;
