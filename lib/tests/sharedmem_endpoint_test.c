@@ -220,7 +220,7 @@ static int scatter(const struct iovec *iov, int iovcnt, const uint8_t *src,
 
 TEST_F(eps, reserve_commit_both_ways_and_shorter)
 {
-	static uint8_t a[5000], got[8192];
+	static uint8_t a[6000], got[8192];
 	struct iovec iov[SHAREDMEM_MAX_IOV];
 	int n;
 
