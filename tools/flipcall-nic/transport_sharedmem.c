@@ -24,7 +24,8 @@ struct nic_transport {
 
 static size_t shm_frame_limit(void)
 {
-	return SHAREDMEM_MAX_PACKET;
+	/* The bridge reserves one byte more than a frame (see bridge.c). */
+	return SHAREDMEM_MAX_PACKET - 1;
 }
 
 static int send_configs(int sock, const struct sharedmem_queue_config *tx,
