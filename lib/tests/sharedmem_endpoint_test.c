@@ -2,7 +2,8 @@
 /*
  * sharedmem endpoint tests through the public API: queue pair layout,
  * packets both ways, batches, notification suppression, full queues,
- * fd passing, waking, shutdown and peer exit. They run on memfd queues
+ * zero-copy reserve/commit/abort, fd passing, waking, shutdown and peer
+ * exit. They run on memfd queues
  * natively and on /dev/flipcall windows in the VM (sharedmem_util.h).
  */
 #include <fcntl.h>
@@ -200,6 +201,174 @@ TEST_F(eps, batch_rings_once)
 	EXPECT_EQ(3200, c.bytes);
 	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv_batch(self->e.server,
 							 count_packet, &c, 64));
+}
+
+/* ---- zero-copy sending: reserve, commit, abort --------------------- */
+
+/* Copies src into the reserved iovecs; -1 if they do not hold size bytes. */
+static int scatter(const struct iovec *iov, int iovcnt, const uint8_t *src,
+		   size_t size)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(iov[i].iov_base, src + off, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return off == size ? 0 : -1;
+}
+
+TEST_F(eps, reserve_commit_both_ways_and_shorter)
+{
+	static uint8_t a[6000], got[8192];
+	struct iovec iov[SHAREDMEM_MAX_IOV];
+	int n;
+
+	fill_pattern(a, sizeof(a), 3);
+	/* Client: 3000 bytes in two of its 2048-byte buffers. */
+	n = SHAREDMEM_MAX_IOV;
+	ASSERT_EQ(0, sharedmem_endpoint_send_reserve(self->e.client, 3000, iov,
+						     &n));
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(2048, iov[0].iov_len);
+	EXPECT_EQ(952, iov[1].iov_len);
+	ASSERT_EQ(0, scatter(iov, n, a, 3000));
+	ASSERT_EQ(0, sharedmem_endpoint_send_commit(self->e.client, 3000, 0));
+	ASSERT_EQ(3000, sharedmem_endpoint_recv(self->e.server, got,
+						sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, a, 3000));
+	/* Server: 5000 reserved over three posted buffers, 100 sent. */
+	n = SHAREDMEM_MAX_IOV;
+	ASSERT_EQ(0, sharedmem_endpoint_send_reserve(self->e.server, 5000, iov,
+						     &n));
+	ASSERT_EQ(3, n);
+	ASSERT_EQ(0, scatter(iov, n, a, 5000));
+	ASSERT_EQ(0, sharedmem_endpoint_send_commit(self->e.server, 100, 0));
+	ASSERT_EQ(100, sharedmem_endpoint_recv(self->e.client, got,
+					       sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, a, 100));
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.client, got,
+						   sizeof(got)));
+	/* Shorter commits give the rest back: nothing leaks over many. */
+	for (int i = 0; i < 2000; i++) {
+		struct sharedmem_endpoint *ep = i & 1 ? self->e.server :
+						       self->e.client;
+		struct sharedmem_endpoint *peer = i & 1 ? self->e.client :
+							 self->e.server;
+		size_t len = 1 + i % 64;
+
+		n = SHAREDMEM_MAX_IOV;
+		ASSERT_EQ(0, sharedmem_endpoint_send_reserve(ep, 6000, iov,
+							     &n));
+		ASSERT_EQ(0, scatter(iov, n, a, 6000));
+		ASSERT_EQ(0, sharedmem_endpoint_send_commit(ep, len, 0));
+		ASSERT_EQ((ssize_t)len, sharedmem_endpoint_recv(peer, got,
+								sizeof(got)));
+		ASSERT_EQ(0, memcmp(got, a, len));
+	}
+	EXPECT_EQ(0, shm_stats(self->e.client).drops_bad_descriptor);
+	EXPECT_EQ(0, shm_stats(self->e.server).drops_bad_descriptor);
+	EXPECT_EQ(1001, shm_stats(self->e.client).tx_packets);
+}
+
+TEST_F(eps, reserve_abort_and_misuse)
+{
+	static uint8_t a[100], got[100];
+	struct iovec iov[SHAREDMEM_MAX_IOV];
+	int n = 1;
+
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_abort(self->e.client));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_commit(self->e.client, 0, 0));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_reserve(NULL, 10, iov, &n));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_reserve(self->e.client, 10,
+							   NULL, &n));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_reserve(self->e.client, 10,
+							   iov, NULL));
+	n = 0;
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_reserve(self->e.client, 10,
+							   iov, &n));
+	/* Two buffers needed, room for one iovec: nothing reserved. */
+	n = 1;
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_reserve(self->e.client,
+							   3000, iov, &n));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_reserve(self->e.server,
+							   3000, iov, &n));
+	n = SHAREDMEM_MAX_IOV;
+	EXPECT_EQ(-EMSGSIZE, sharedmem_endpoint_send_reserve(self->e.client,
+						SHAREDMEM_MAX_PACKET + 1, iov, &n));
+	ASSERT_EQ(0, sharedmem_endpoint_send_reserve(self->e.client, 100, iov,
+						     &n));
+	EXPECT_EQ(-EBUSY, sharedmem_endpoint_send_reserve(self->e.client, 100,
+							  iov, &n));
+	EXPECT_EQ(-EBUSY, shm_send_buf(self->e.client, a, 10));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_commit(self->e.client, 101,
+							  0));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_commit(self->e.client, 10,
+							  0x80));
+	EXPECT_EQ(0, sharedmem_endpoint_send_abort(self->e.client));
+	EXPECT_EQ(-EINVAL, sharedmem_endpoint_send_abort(self->e.client));
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.server, got,
+						   sizeof(got)));
+	/* Aborts give everything back, on both sides, many times over. */
+	for (int i = 0; i < 3000; i++) {
+		struct sharedmem_endpoint *ep = i & 1 ? self->e.server :
+						       self->e.client;
+
+		n = SHAREDMEM_MAX_IOV;
+		ASSERT_EQ(0, sharedmem_endpoint_send_reserve(ep, 5000, iov,
+							     &n));
+		ASSERT_EQ(0, sharedmem_endpoint_send_abort(ep));
+	}
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.server, got,
+						   sizeof(got)));
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.client, got,
+						   sizeof(got)));
+	fill_pattern(a, sizeof(a), 4);
+	ASSERT_EQ(0, shm_send_buf(self->e.client, a, 100));
+	ASSERT_EQ(100, sharedmem_endpoint_recv(self->e.server, got,
+					       sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, a, 100));
+	EXPECT_EQ(1, shm_stats(self->e.client).tx_packets);
+	/* After shutdown a reservation can still be given back. */
+	n = SHAREDMEM_MAX_IOV;
+	ASSERT_EQ(0, sharedmem_endpoint_send_reserve(self->e.server, 10, iov,
+						     &n));
+	ASSERT_EQ(0, sharedmem_endpoint_shutdown(self->e.server));
+	EXPECT_EQ(0, sharedmem_endpoint_send_abort(self->e.server));
+	n = SHAREDMEM_MAX_IOV;
+	EXPECT_EQ(-ESHUTDOWN, sharedmem_endpoint_send_reserve(self->e.server,
+							      10, iov, &n));
+	EXPECT_EQ(-ESHUTDOWN, sharedmem_endpoint_send_flush(self->e.server));
+}
+
+TEST_F(eps, commit_more_publishes_on_flush_with_one_doorbell)
+{
+	static uint8_t got[100];
+	struct iovec iov[SHAREDMEM_MAX_IOV];
+	int n;
+
+	for (int i = 0; i < 3; i++) {
+		n = SHAREDMEM_MAX_IOV;
+		ASSERT_EQ(0, sharedmem_endpoint_send_reserve(self->e.client, 64,
+							     iov, &n));
+		memset(iov[0].iov_base, 'a' + i, 64);
+		ASSERT_EQ(0, sharedmem_endpoint_send_commit(self->e.client,
+						10 + i, SHAREDMEM_SEND_MORE));
+	}
+	EXPECT_EQ(-EAGAIN, sharedmem_endpoint_recv(self->e.server, got,
+						   sizeof(got)));
+	EXPECT_EQ(0, shm_stats(self->e.client).notifications);
+	ASSERT_EQ(0, sharedmem_endpoint_send_flush(self->e.client));
+	EXPECT_EQ(1, shm_stats(self->e.client).notifications);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(10 + i, sharedmem_endpoint_recv(self->e.server, got,
+							  sizeof(got)));
+		EXPECT_EQ('a' + i, got[0]);
+		EXPECT_EQ('a' + i, got[9 + i]);
+	}
+	/* Nothing left to publish: no second doorbell. */
+	ASSERT_EQ(0, sharedmem_endpoint_send_flush(self->e.client));
+	EXPECT_EQ(1, shm_stats(self->e.client).notifications);
 }
 
 static int readable(int fd)
@@ -537,6 +706,26 @@ static int stress_check(const struct iovec *iov, int iovcnt, size_t len,
 	return 0;
 }
 
+static int stress_send_in_place(struct sharedmem_endpoint *ep,
+				const uint8_t *pkt, size_t len)
+{
+	struct iovec iov[SHAREDMEM_MAX_IOV];
+	size_t off = 0, size = len + len % 3000;
+	int n = SHAREDMEM_MAX_IOV, r;
+
+	r = sharedmem_endpoint_send_reserve(ep, size, iov, &n);
+	if (r)
+		return r;
+	for (int i = 0; i < n && off < len; i++) {
+		size_t take = iov[i].iov_len < len - off ? iov[i].iov_len :
+							  len - off;
+
+		memcpy(iov[i].iov_base, pkt + off, take);
+		off += take;
+	}
+	return sharedmem_endpoint_send_commit(ep, len, 0);
+}
+
 /* Sends and receives n packets each way; 0 when all arrived intact. */
 static int stress_side(struct sharedmem_endpoint *ep, uint64_t n)
 {
@@ -551,7 +740,12 @@ static int stress_side(struct sharedmem_endpoint *ep, uint64_t n)
 
 		if (sent < n) {
 			stress_fill(pkt, sent);
-			r = shm_send_buf(ep, pkt, stress_len(sent));
+			/* Every other packet is written in place, reserved
+			 * longer than it turns out.
+			 */
+			r = sent & 1 ? stress_send_in_place(ep, pkt,
+							    stress_len(sent)) :
+				       shm_send_buf(ep, pkt, stress_len(sent));
 			if (r == 0) {
 				sent++;
 				progress = true;

@@ -5,6 +5,11 @@
  * read, so the kernel queues and drops in front of us, which TCP copes with)
  * for QUEUE_FULL_NS, then it is dropped and counted, so a stalled peer
  * cannot wedge the interface for good.
+ *
+ * A transport that lends its own memory (reserve/commit) gets each frame
+ * read from TAP straight into it, with no batch in between: while it has
+ * no room TAP is not read, and after QUEUE_FULL_NS waiting frames are read
+ * and dropped, as above.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +21,8 @@
 #include "control.h"
 
 #define BRIDGE_BATCH		32
+/* iovecs for one reserved frame (the transport's buffers may be small). */
+#define FRAME_IOV_MAX	128
 #define QUEUE_FULL_NS		(100 * 1000 * 1000LL)
 /* With no transport fd to wait on for room, retry this often. */
 #define TX_RETRY_NS		(200 * 1000LL)
@@ -120,12 +127,99 @@ static int read_tap(struct bridge *b)
 	return progress;
 }
 
+/* The transport had no room: 1 if it is time to drop frames. */
+static int peer_full(struct bridge *b)
+{
+	long long now = now_ns();
+
+	if (!b->blocked_since) {
+		b->blocked_since = now;
+		b->st.peer_full_waits++;
+		return 0;
+	}
+	return now - b->blocked_since > QUEUE_FULL_NS;
+}
+
+/* The peer took nothing for too long: drop what TAP holds now. */
+static int drop_tap_frames(struct bridge *b)
+{
+	int n = 0;
+
+	while (n < BRIDGE_BATCH &&
+	       read(b->cfg.tap_fd, b->buf[0], b->cfg.frame_max + 1) >= 0)
+		n++;
+	b->st.drops.queue_full += n;
+	return n;
+}
+
+/* Reads one frame into the transport's memory: 1, 0 (none), or -errno. */
+static int read_tap_into_peer(struct bridge *b, int *committed)
+{
+	struct iovec iov[FRAME_IOV_MAX];
+	int iovcnt = FRAME_IOV_MAX, r;
+	ssize_t n;
+
+	r = b->cfg.ops->reserve(b->cfg.t, b->cfg.frame_max + 1, iov, &iovcnt);
+	if (r <= 0)
+		return r ? r : -EAGAIN;
+	while ((n = readv(b->cfg.tap_fd, iov, iovcnt)) < 0 && errno == EINTR)
+		;
+	if (n < 0 || (size_t)n > b->cfg.frame_max) {
+		b->cfg.ops->abort(b->cfg.t);
+		if (n >= 0) {
+			b->st.drops.tap_oversize++;
+			return 1;
+		}
+		if (errno == EAGAIN)
+			return 0;
+		if (errno == EBADFD)
+			return -errno;
+		b->st.drops.tap_read_error++;
+		return 0;
+	}
+	r = b->cfg.ops->commit(b->cfg.t, n, 1);
+	if (r < 0)
+		return r;
+	b->st.to_peer_packets++;
+	b->st.to_peer_bytes += n;
+	(*committed)++;
+	return 1;
+}
+
+static int to_peer_direct(struct bridge *b)
+{
+	int progress = 0, committed = 0, r = 1, err;
+
+	while (progress < BRIDGE_BATCH) {
+		r = read_tap_into_peer(b, &committed);
+		if (r <= 0)
+			break;
+		progress++;
+	}
+	if (committed) {
+		err = b->cfg.ops->flush(b->cfg.t);
+		if (err < 0)
+			return err;
+		b->blocked_since = 0;
+	}
+	if (r == -EAGAIN) {
+		/* No room: the first frame waits in TAP. */
+		if (!committed && peer_full(b)) {
+			progress += drop_tap_frames(b) + 1;
+			b->blocked_since = 0;
+		}
+		return progress;
+	}
+	return r < 0 ? r : progress;
+}
+
 static int to_peer(struct bridge *b)
 {
 	struct iovec frames[BRIDGE_BATCH];
 	int i, sent, progress;
-	long long now;
 
+	if (b->cfg.ops->reserve)
+		return to_peer_direct(b);
 	progress = read_tap(b);
 	if (progress < 0 || !b->npend)
 		return progress;
@@ -139,11 +233,7 @@ static int to_peer(struct bridge *b)
 		b->blocked_since = 0;
 		return progress + sent;
 	}
-	now = now_ns();
-	if (!b->blocked_since) {
-		b->blocked_since = now;
-		b->st.peer_full_waits++;
-	} else if (now - b->blocked_since > QUEUE_FULL_NS) {
+	if (peer_full(b)) {
 		b->st.drops.queue_full += b->npend;
 		b->npend = 0;
 		b->blocked_since = 0;
@@ -198,7 +288,9 @@ static int bridge_sleep(struct bridge *b)
 	fds[POLL_CTRL] = (struct pollfd){ .fd = b->cfg.ctrl_fd, .events = POLLIN };
 	fds[POLL_TAP] = (struct pollfd){ .fd = b->cfg.tap_fd, .events = POLLIN };
 	fds[POLL_TX] = (struct pollfd){ .fd = -1 };
-	if (b->npend == BRIDGE_BATCH)
+	/* Frames that could not go yet: wait for room, not for TAP. */
+	if (b->npend == BRIDGE_BATCH ||
+	    (b->cfg.ops->reserve && b->blocked_since))
 		fds[POLL_TAP].fd = -1;
 	if (blocked) {
 		long long wait_ns = b->blocked_since ?

@@ -49,6 +49,19 @@ struct nic_transport_ops {
 	/* Queue frames[0..n) in order, one doorbell; returns how many went. */
 	int (*send_batch)(struct nic_transport *t, const struct iovec *frames,
 			  int n);
+	/*
+	 * Optional (NULL: the bridge copies frames into send_batch). Point
+	 * iov (*iovcnt entries in, used out) at transport memory for one
+	 * frame of up to size bytes: 1, 0 (no room now), or a negative
+	 * errno. commit queues its first len bytes (more: publish later, in
+	 * flush); abort gives the reservation back; flush publishes what
+	 * was committed and rings the doorbell.
+	 */
+	int (*reserve)(struct nic_transport *t, size_t size, struct iovec *iov,
+		       int *iovcnt);
+	int (*commit)(struct nic_transport *t, size_t len, int more);
+	void (*abort)(struct nic_transport *t);
+	int (*flush)(struct nic_transport *t);
 	/* Pass up to max waiting frames to fn; returns how many. */
 	int (*recv_batch)(struct nic_transport *t, nic_frame_fn fn, void *arg,
 			  int max);

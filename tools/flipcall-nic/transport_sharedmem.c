@@ -24,7 +24,8 @@ struct nic_transport {
 
 static size_t shm_frame_limit(void)
 {
-	return SHAREDMEM_MAX_PACKET;
+	/* The bridge reserves one byte more than a frame (see bridge.c). */
+	return SHAREDMEM_MAX_PACKET - 1;
 }
 
 static int send_configs(int sock, const struct sharedmem_queue_config *tx,
@@ -94,7 +95,8 @@ static int shm_create(const struct nic_transport_params *p,
 {
 	struct sharedmem_endpoint_options eo = {
 		.size = sizeof(eo),
-		.mtu = p->frame_max,
+		/* One byte more: the bridge reserves that to see a long read. */
+		.mtu = p->frame_max + 1,
 		.peer_fd = -1,
 	};
 	struct sharedmem_queue_config tx, rx;
@@ -147,6 +149,32 @@ static int shm_send_batch(struct nic_transport *t, const struct iovec *frames,
 	}
 	r = sharedmem_endpoint_send_batch(t->ep, pkts, iovcnts, n);
 	return r == -EAGAIN ? 0 : peer_errno(r);
+}
+
+static int shm_reserve(struct nic_transport *t, size_t size,
+		       struct iovec *iov, int *iovcnt)
+{
+	int r = sharedmem_endpoint_send_reserve(t->ep, size, iov, iovcnt);
+
+	if (r == -EAGAIN)
+		return 0;
+	return r ? peer_errno(r) : 1;
+}
+
+static int shm_commit(struct nic_transport *t, size_t len, int more)
+{
+	return peer_errno(sharedmem_endpoint_send_commit(t->ep, len,
+				more ? SHAREDMEM_SEND_MORE : 0));
+}
+
+static void shm_abort(struct nic_transport *t)
+{
+	sharedmem_endpoint_send_abort(t->ep);
+}
+
+static int shm_flush(struct nic_transport *t)
+{
+	return peer_errno(sharedmem_endpoint_send_flush(t->ep));
 }
 
 static int shm_recv_batch(struct nic_transport *t, nic_frame_fn fn, void *arg,
@@ -206,6 +234,10 @@ const struct nic_transport_ops nic_transport_sharedmem = {
 	.describe = shm_describe,
 	.frame_limit = shm_frame_limit,
 	.send_batch = shm_send_batch,
+	.reserve = shm_reserve,
+	.commit = shm_commit,
+	.abort = shm_abort,
+	.flush = shm_flush,
 	.recv_batch = shm_recv_batch,
 	.arm = shm_arm,
 	.tx_wait = shm_tx_wait,

@@ -160,6 +160,34 @@ int sharedmem_endpoint_send_batch(struct sharedmem_endpoint *ep,
 				  const int *iovcnts, int n);
 
 /*
+ * Zero-copy sending, one packet at a time. send_reserve takes the buffers
+ * for a packet of up to size bytes (size <= the MTU) and points iov at
+ * them: *iovcnt is in the capacity of iov (SHAREDMEM_MAX_IOV always
+ * suffices), out the entries used; the caller writes the packet there.
+ * Errors as send, and -EINVAL (bad arguments, or iov too short: nothing
+ * reserved), -EBUSY (a reservation is already open; send and send_batch
+ * also refuse with -EBUSY until it is committed or aborted).
+ *
+ * send_commit queues the first len bytes (len <= size; buffers a shorter
+ * packet does not need are given back) and, unless flags has
+ * SHAREDMEM_SEND_MORE, publishes everything committed so far and rings the
+ * doorbell (as send_flush). -EINVAL: no reservation, len too long, unknown
+ * flags (the reservation stays open). On -ESHUTDOWN/-EPROTO the
+ * reservation is gone. send_abort gives a reservation back (-EINVAL if
+ * there is none); it works after shutdown too. send_flush publishes
+ * packets committed with SHAREDMEM_SEND_MORE; send and send_batch do too.
+ */
+#define SHAREDMEM_MAX_IOV	128
+#define SHAREDMEM_SEND_MORE	0x1u
+int sharedmem_endpoint_send_reserve(struct sharedmem_endpoint *ep,
+				    size_t size, struct iovec *iov,
+				    int *iovcnt);
+int sharedmem_endpoint_send_commit(struct sharedmem_endpoint *ep, size_t len,
+				   unsigned int flags);
+int sharedmem_endpoint_send_abort(struct sharedmem_endpoint *ep);
+int sharedmem_endpoint_send_flush(struct sharedmem_endpoint *ep);
+
+/*
  * Receives one packet into buf; returns its length. -EAGAIN: none waiting;
  * notifications are then switched on, so rx_fd will wake the caller.
  * -EMSGSIZE: the packet was longer than len; it was dropped.

@@ -2,6 +2,7 @@
 #ifndef FLIPCALL_SHAREDMEM_ENDPOINT_H
 #define FLIPCALL_SHAREDMEM_ENDPOINT_H
 
+#include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
 
@@ -46,8 +47,30 @@ struct sharedmem_endpoint {
 	bool gone;
 	bool broken;		/* a ring was damaged: the queues are dead */
 	int shut;		/* atomic */
+	bool reserved;		/* a send_reserve awaits commit or abort */
+	size_t res_size;
+	bool unpublished;	/* committed with SHAREDMEM_SEND_MORE */
 	struct shm_packet pkt;	/* scratch for receiving */
 	struct sharedmem_stats st;
 };
+
+bool shm_endpoint_shut(const struct sharedmem_endpoint *ep);
+
+static inline int shm_endpoint_usable(struct sharedmem_endpoint *ep)
+{
+	if (shm_endpoint_shut(ep))
+		return -ESHUTDOWN;
+	if (ep->broken)
+		return -EPROTO;
+	return 0;
+}
+
+/* -EPROTO means a damaged ring: the endpoint is dead from now on. */
+static inline int shm_endpoint_broke(struct sharedmem_endpoint *ep, int err)
+{
+	if (err == -EPROTO)
+		ep->broken = true;
+	return err;
+}
 
 #endif

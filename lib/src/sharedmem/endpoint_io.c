@@ -11,22 +11,6 @@
 #include "sharedmem/endpoint.h"
 #include "sharedmem/endpoint_internal.h"
 
-static int endpoint_usable(struct sharedmem_endpoint *ep)
-{
-	if (shm_endpoint_shut(ep))
-		return -ESHUTDOWN;
-	if (ep->broken)
-		return -EPROTO;
-	return 0;
-}
-
-static int endpoint_broke(struct sharedmem_endpoint *ep, int err)
-{
-	if (err == -EPROTO)
-		ep->broken = true;
-	return err;
-}
-
 static size_t iov_total(const struct iovec *iov, int iovcnt)
 {
 	size_t len = 0;
@@ -71,13 +55,15 @@ sharedmem_endpoint_send_batch(struct sharedmem_endpoint *ep,
 
 	if (!ep || n < 0 || (n && (!pkts || !iovcnts)))
 		return -EINVAL;
-	err = endpoint_usable(ep);
+	if (ep->reserved)
+		return -EBUSY;
+	err = shm_endpoint_usable(ep);
 	if (err)
 		return err;
 	if (ep->side == SHAREDMEM_CLIENT) {
 		err = shm_txq_client_reap(&ep->client.txq, &ep->st);
 		if (err)
-			return endpoint_broke(ep, err);
+			return shm_endpoint_broke(ep, err);
 	}
 	while (sent < n) {
 		err = enqueue_one(ep, pkts[sent], iovcnts[sent]);
@@ -90,6 +76,7 @@ sharedmem_endpoint_send_batch(struct sharedmem_endpoint *ep,
 			shm_txq_client_flush(&ep->client.txq);
 		else
 			shm_rxq_server_flush(&ep->server.rxq);
+		ep->unpublished = false;
 		shm_endpoint_kick(ep);
 		return sent;
 	}
@@ -98,7 +85,7 @@ sharedmem_endpoint_send_batch(struct sharedmem_endpoint *ep,
 		if (sharedmem_endpoint_peer_gone(ep))
 			err = -ECONNRESET;
 	}
-	return endpoint_broke(ep, err);
+	return shm_endpoint_broke(ep, err);
 }
 
 FLIPCALL_EXPORT int sharedmem_endpoint_send(struct sharedmem_endpoint *ep,
@@ -137,7 +124,7 @@ sharedmem_endpoint_recv_batch(struct sharedmem_endpoint *ep,
 
 	if (!ep || !fn || max <= 0)
 		return -EINVAL;
-	err = endpoint_usable(ep);
+	err = shm_endpoint_usable(ep);
 	if (err)
 		return err;
 	while (got < max) {
@@ -174,11 +161,11 @@ sharedmem_endpoint_recv_batch(struct sharedmem_endpoint *ep,
 	if (got) {
 		shm_endpoint_disarm(ep);
 		if (err)
-			endpoint_broke(ep, err);
+			shm_endpoint_broke(ep, err);
 		return got;
 	}
 	if (err)
-		return endpoint_broke(ep, err);
+		return shm_endpoint_broke(ep, err);
 	if (sharedmem_endpoint_peer_gone(ep))
 		return -ECONNRESET;
 	return -EAGAIN;

@@ -42,6 +42,7 @@ struct shm_pipe_tx {
 	uint64_t head;		/* first byte not yet known to be free */
 	uint64_t tail;		/* first slot not yet flushed */
 	uint64_t next;		/* where the next push goes */
+	uint64_t last;		/* where the last push's slot starts */
 	uint64_t tail_header;	/* header of the slot at tail, held back */
 	bool damaged;		/* the consumer wrote an impossible header */
 };
@@ -69,6 +70,12 @@ int shm_pipe_rx_init(struct shm_pipe_rx *rx, void *buf, uint64_t len);
 void *shm_pipe_tx_push(struct shm_pipe_tx *tx, uint64_t size);
 void shm_pipe_tx_flush(struct shm_pipe_tx *tx);
 void shm_pipe_tx_abort(struct shm_pipe_tx *tx);
+/*
+ * Takes back the last push (only right after it, before any flush): its
+ * room stays reclaimed, so pushing the same size or less again succeeds.
+ * A wrap slot that push wrote stays; the consumer skips it.
+ */
+void shm_pipe_tx_unpush(struct shm_pipe_tx *tx);
 /* How many records of this size fit in an empty ring. */
 uint64_t shm_pipe_tx_capacity(const struct shm_pipe_tx *tx, uint64_t size);
 

@@ -16,6 +16,7 @@ int shm_pipe_tx_init(struct shm_pipe_tx *tx, void *buf, uint64_t len)
 	tx->max_payload = len - 2 * SHM_SLOT_HEADER;
 	tx->tail = SHM_PIPE_START;
 	tx->next = tx->tail;
+	tx->last = tx->tail;
 	tx->head = tx->tail + SHM_PIPE_JUMP;
 	tx->tail_header = 0;
 	tx->damaged = false;
@@ -97,6 +98,7 @@ void *shm_pipe_tx_push(struct shm_pipe_tx *tx, uint64_t size)
 	else
 		tx->tail_header = size;
 	data = tx->buf + (tx->next & SHM_PIPE_OFFSET_MASK) + SHM_SLOT_HEADER;
+	tx->last = tx->next;
 	tx->next = new_next;
 	return data;
 }
@@ -104,6 +106,11 @@ void *shm_pipe_tx_push(struct shm_pipe_tx *tx, uint64_t size)
 void shm_pipe_tx_abort(struct shm_pipe_tx *tx)
 {
 	tx->next = tx->tail;
+}
+
+void shm_pipe_tx_unpush(struct shm_pipe_tx *tx)
+{
+	tx->next = tx->last;
 }
 
 void shm_pipe_tx_flush(struct shm_pipe_tx *tx)

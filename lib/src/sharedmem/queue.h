@@ -44,6 +44,9 @@ struct shm_txq_client {
 	uint32_t *chain;	/* next buffer of the same packet */
 	uint32_t *pkt_nbufs;	/* by first buffer */
 	uint64_t *pkt_id;	/* by first buffer: id in flight, 0 none */
+	uint32_t res[SHM_MAX_PACKET_BUFFERS];	/* buffers reserved, in order */
+	uint32_t nres;		/* 0: nothing reserved */
+	uint8_t *res_slot;	/* its descriptor slot, pushed, not filled */
 };
 
 struct shm_txq_server {
@@ -75,7 +78,10 @@ struct shm_rxq_server {
 	struct shm_pipe_tx comp;
 	uint8_t *data;
 	uint64_t data_len;
-	struct shm_buffer bufs[SHM_MAX_PACKET_BUFFERS];
+	struct shm_buffer bufs[SHM_MAX_PACKET_BUFFERS];	/* reserved */
+	uint32_t nres;
+	uint8_t *res_slot;	/* its completion slot, pushed, not filled */
+	bool reserved;
 };
 
 /*
@@ -127,6 +133,17 @@ int shm_txq_client_reap(struct shm_txq_client *q, struct sharedmem_stats *st);
 int shm_txq_client_enqueue(struct shm_txq_client *q, const struct iovec *iov,
 			   int iovcnt, size_t len);
 void shm_txq_client_flush(struct shm_txq_client *q);
+/*
+ * Reserve/commit/abort: the buffers (and the descriptor's room) for one
+ * packet of up to size bytes, pointed at by iov[0..*iovcnt) (at most cap
+ * entries, else -EINVAL, nothing reserved); commit(len <= size) queues
+ * the packet's first len bytes, unflushed; abort gives everything back.
+ * One reservation at a time; the caller keeps track of it.
+ */
+int shm_txq_client_reserve(struct shm_txq_client *q, size_t size,
+			   struct iovec *iov, int cap, int *iovcnt);
+int shm_txq_client_commit(struct shm_txq_client *q, size_t len);
+void shm_txq_client_abort(struct shm_txq_client *q);
 /* Most payload bytes one packet can have. */
 size_t shm_txq_client_max_packet(const struct shm_txq_client *q);
 
@@ -155,6 +172,14 @@ int shm_rxq_server_init(struct shm_rxq_server *q, struct shm_queue_mem *m);
 int shm_rxq_server_enqueue(struct shm_rxq_server *q, const struct iovec *iov,
 			   int iovcnt, size_t len, struct sharedmem_stats *st);
 void shm_rxq_server_flush(struct shm_rxq_server *q);
+/* As the TX client's; buffers a shorter packet does not need go back to
+ * the client in its completion with size 0.
+ */
+int shm_rxq_server_reserve(struct shm_rxq_server *q, size_t size,
+			   struct iovec *iov, int cap, int *iovcnt,
+			   struct sharedmem_stats *st);
+void shm_rxq_server_commit(struct shm_rxq_server *q, size_t len);
+void shm_rxq_server_abort(struct shm_rxq_server *q);
 
 /* Copies len bytes gathered from iov to dst (shared memory or not). */
 void shm_gather(uint8_t *dst, const struct iovec *iov, int iovcnt,

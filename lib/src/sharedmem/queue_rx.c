@@ -163,18 +163,18 @@ int shm_rxq_server_init(struct shm_rxq_server *q, struct shm_queue_mem *m)
 	return err;
 }
 
-int shm_rxq_server_enqueue(struct shm_rxq_server *q, const struct iovec *iov,
-			   int iovcnt, size_t len, struct sharedmem_stats *st)
+int shm_rxq_server_reserve(struct shm_rxq_server *q, size_t size,
+			   struct iovec *iov, int cap, int *iovcnt,
+			   struct sharedmem_stats *st)
 {
-	size_t covered = 0, left = len, idx = 0, off = 0;
-	uint32_t n = 0, size;
+	size_t covered = 0, left = size;
+	uint32_t n = 0, slot_size;
 	const uint8_t *slot;
-	uint8_t *comp;
 	int r;
 
 	/* Buffers taken for this packet only: the last flush was per packet. */
-	while (covered < len) {
-		r = shm_pipe_rx_pull(&q->fill, &slot, &size);
+	while (covered < size) {
+		r = shm_pipe_rx_pull(&q->fill, &slot, &slot_size);
 		if (r < 0) {
 			st->drops_ring_damaged++;
 			return -EPROTO;
@@ -184,36 +184,85 @@ int shm_rxq_server_enqueue(struct shm_rxq_server *q, const struct iovec *iov,
 			st->drops_no_buffers++;
 			return -EAGAIN;
 		}
-		if (shm_rx_posted_decode(slot, size, q->data_len, &q->bufs[n])) {
+		if (shm_rx_posted_decode(slot, slot_size, q->data_len,
+					 &q->bufs[n])) {
 			st->drops_bad_descriptor++;
 			continue;
 		}
 		if (!q->bufs[n].size)
 			continue;
 		covered += q->bufs[n++].size;
-		if (n == SHM_MAX_PACKET_BUFFERS && covered < len) {
+		if (covered >= size)
+			break;
+		if (n == SHM_MAX_PACKET_BUFFERS) {
 			/* Buffers this small are the client's fault: drop. */
 			shm_pipe_rx_flush(&q->fill);
 			st->drops_too_big++;
 			return -ENOBUFS;
 		}
 	}
-	comp = shm_pipe_tx_push(&q->comp, shm_rx_completion_size(n));
-	if (!comp) {
+	if (cap < 0 || n > (uint32_t)cap) {
+		shm_pipe_rx_abort(&q->fill);
+		return -EINVAL;
+	}
+	q->res_slot = shm_pipe_tx_push(&q->comp, shm_rx_completion_size(n));
+	if (!q->res_slot) {
 		shm_pipe_rx_abort(&q->fill);
 		return q->comp.damaged ? -EPROTO : -EAGAIN;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		size_t take = q->bufs[i].size < left ? q->bufs[i].size : left;
 
-		shm_gather(q->data + q->bufs[i].offset, iov, iovcnt, &idx,
-			   &off, take);
+		iov[i].iov_base = q->data + q->bufs[i].offset;
+		iov[i].iov_len = take;
+		left -= take;
+	}
+	q->nres = n;
+	q->reserved = true;
+	*iovcnt = (int)n;
+	return 0;
+}
+
+void shm_rxq_server_commit(struct shm_rxq_server *q, size_t len)
+{
+	size_t left = len;
+
+	for (uint32_t i = 0; i < q->nres; i++) {
+		size_t take = q->bufs[i].size < left ? q->bufs[i].size : left;
+
 		/* The exact length, which gVisor's client accepts too. */
 		q->bufs[i].size = (uint32_t)take;
 		left -= take;
 	}
-	shm_rx_completion_encode(comp, (uint32_t)len, q->bufs, n);
+	shm_rx_completion_encode(q->res_slot, (uint32_t)len, q->bufs, q->nres);
 	shm_pipe_rx_flush(&q->fill);
+	q->reserved = false;
+}
+
+void shm_rxq_server_abort(struct shm_rxq_server *q)
+{
+	if (!q->reserved)
+		return;
+	shm_pipe_tx_unpush(&q->comp);
+	shm_pipe_rx_abort(&q->fill);
+	q->reserved = false;
+}
+
+int shm_rxq_server_enqueue(struct shm_rxq_server *q, const struct iovec *iov,
+			   int iovcnt, size_t len, struct sharedmem_stats *st)
+{
+	struct iovec dst[SHM_MAX_PACKET_BUFFERS];
+	size_t idx = 0, off = 0;
+	int n, err;
+
+	err = shm_rxq_server_reserve(q, len, dst, SHM_MAX_PACKET_BUFFERS, &n,
+				     st);
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++)
+		shm_gather(dst[i].iov_base, iov, iovcnt, &idx, &off,
+			   dst[i].iov_len);
+	shm_rxq_server_commit(q, len);
 	return 0;
 }
 

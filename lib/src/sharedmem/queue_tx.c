@@ -100,35 +100,74 @@ int shm_txq_client_reap(struct shm_txq_client *q, struct sharedmem_stats *st)
 	return 0;
 }
 
-int shm_txq_client_enqueue(struct shm_txq_client *q, const struct iovec *iov,
-			   int iovcnt, size_t len)
+static uint32_t txq_client_buffers(const struct shm_txq_client *q, size_t len)
 {
-	struct shm_buffer bufs[SHM_MAX_PACKET_BUFFERS];
-	size_t idx = 0, off = 0, left = len;
-	uint32_t n, first, prev = 0;
-	uint8_t *slot;
-	uint64_t id;
+	return len ? (uint32_t)((len + q->buf_size - 1) / q->buf_size) : 1;
+}
 
-	n = len ? (uint32_t)((len + q->buf_size - 1) / q->buf_size) : 1;
+int shm_txq_client_reserve(struct shm_txq_client *q, size_t size,
+			   struct iovec *iov, int cap, int *iovcnt)
+{
+	size_t left = size;
+	uint32_t n;
+
+	if (size > SHM_MAX_PACKET_BUFFERS * (size_t)q->buf_size)
+		return -EMSGSIZE;
+	n = txq_client_buffers(q, size);
 	if (n > SHM_MAX_PACKET_BUFFERS)
 		return -EMSGSIZE;
+	if (cap < 0 || n > (uint32_t)cap)
+		return -EINVAL;
 	if (n > q->nfree)
 		return -EAGAIN;
-	slot = shm_pipe_tx_push(&q->desc, shm_tx_desc_size(n));
-	if (!slot)
+	q->res_slot = shm_pipe_tx_push(&q->desc, shm_tx_desc_size(n));
+	if (!q->res_slot)
 		return q->desc.damaged ? -EPROTO : -EAGAIN;
-	first = q->free_stack[q->nfree - 1];
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t b = q->free_stack[--q->nfree];
 		size_t take = left < q->buf_size ? left : q->buf_size;
 
+		q->res[i] = b;
+		iov[i].iov_base = q->data + (uint64_t)b * q->buf_size;
+		iov[i].iov_len = take;
+		left -= take;
+	}
+	q->nres = n;
+	*iovcnt = (int)n;
+	return 0;
+}
+
+/* Back onto the free stack in reverse, as they came off it. */
+static void txq_client_unreserve(struct shm_txq_client *q, uint32_t keep)
+{
+	while (q->nres > keep)
+		q->free_stack[q->nfree++] = q->res[--q->nres];
+}
+
+int shm_txq_client_commit(struct shm_txq_client *q, size_t len)
+{
+	struct shm_buffer bufs[SHM_MAX_PACKET_BUFFERS];
+	uint32_t n = txq_client_buffers(q, len), first = q->res[0];
+	size_t left = len;
+	uint64_t id;
+
+	if (n < q->nres) {
+		/* A smaller descriptor in the same place: it fits. */
+		shm_pipe_tx_unpush(&q->desc);
+		q->res_slot = shm_pipe_tx_push(&q->desc, shm_tx_desc_size(n));
+		txq_client_unreserve(q, n);
+		if (!q->res_slot) {
+			txq_client_unreserve(q, 0);
+			return -EPROTO;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		size_t take = left < q->buf_size ? left : q->buf_size;
+
 		if (i)
-			q->chain[prev] = b;
-		prev = b;
-		bufs[i].offset = (uint64_t)b * q->buf_size;
+			q->chain[q->res[i - 1]] = q->res[i];
+		bufs[i].offset = (uint64_t)q->res[i] * q->buf_size;
 		bufs[i].size = (uint32_t)take;
-		shm_gather(q->data + bufs[i].offset, iov, iovcnt, &idx, &off,
-			   take);
 		left -= take;
 	}
 	id = (uint64_t)q->seq << 32 | first;
@@ -136,8 +175,33 @@ int shm_txq_client_enqueue(struct shm_txq_client *q, const struct iovec *iov,
 		q->seq = 1;
 	q->pkt_id[first] = id;
 	q->pkt_nbufs[first] = n;
-	shm_tx_desc_encode(slot, id, (uint32_t)len, bufs, n);
+	shm_tx_desc_encode(q->res_slot, id, (uint32_t)len, bufs, n);
+	q->nres = 0;
 	return 0;
+}
+
+void shm_txq_client_abort(struct shm_txq_client *q)
+{
+	if (!q->nres)
+		return;
+	shm_pipe_tx_unpush(&q->desc);
+	txq_client_unreserve(q, 0);
+}
+
+int shm_txq_client_enqueue(struct shm_txq_client *q, const struct iovec *iov,
+			   int iovcnt, size_t len)
+{
+	struct iovec dst[SHM_MAX_PACKET_BUFFERS];
+	size_t idx = 0, off = 0;
+	int n, err;
+
+	err = shm_txq_client_reserve(q, len, dst, SHM_MAX_PACKET_BUFFERS, &n);
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++)
+		shm_gather(dst[i].iov_base, iov, iovcnt, &idx, &off,
+			   dst[i].iov_len);
+	return shm_txq_client_commit(q, len);
 }
 
 void shm_txq_client_flush(struct shm_txq_client *q)
