@@ -7,9 +7,14 @@
  * round, so load from other processes hits every row alike. Prints a
  * table, ratios against the socket row of the same run, and JSON.
  *
- *   lisafs_bench [-r rounds] [-t seconds-per-measure] [-j json-file]
+ *   lisafs_bench [-P same|cross|any] [-r rounds] [-t seconds-per-measure]
+ *                [-j json-file]
+ *
+ * -P pins the client to CPU 0 and every server process to CPU 0 (same) or
+ * CPU 1 (cross); "any" leaves placement to the scheduler.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -51,6 +56,19 @@ struct row {
 
 static double seconds = 0.2;
 static int rounds = 5;
+static const char *placement = "any";
+static int client_cpu = -1, server_cpu = -1;
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
 
 static double now(void)
 {
@@ -100,9 +118,16 @@ static int start_row(struct row *r, int kind, const char *dir)
 		r->why = "no /dev/flipcall";
 		return 0;
 	}
+	/* The server process inherits the CPU it is forked on. */
+	err = pin_to(server_cpu);
+	if (err)
+		return err;
 	sock = lt_fork_server(dir, &so, &r->server);
 	if (sock < 0)
 		return sock;
+	err = pin_to(client_cpu);
+	if (err)
+		return err;
 	err = lisafs_client_connect(sock, &co, &r->c, &root);
 	if (err)
 		return err;
@@ -160,8 +185,9 @@ static double measure(struct row *r, int metric, char *buf)
 
 static void write_json(FILE *f, struct row *rows)
 {
-	fprintf(f, "{\"benchmark\": \"lisafs\", \"rounds\": %d, "
-		"\"seconds_per_measure\": %.3f, \"rows\": [\n", rounds, seconds);
+	fprintf(f, "{\"benchmark\": \"lisafs\", \"placement\": \"%s\", "
+		"\"rounds\": %d, \"seconds_per_measure\": %.3f, "
+		"\"rows\": [\n", placement, rounds, seconds);
 	for (int i = 0; i < N_ROWS; i++) {
 		fprintf(f, "  {\"transport\": \"%s\"", row_names[i]);
 		if (rows[i].skipped) {
@@ -190,19 +216,33 @@ int main(int argc, char **argv)
 	char *buf;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "r:t:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "P:r:t:j:")) != -1) {
 		switch (opt) {
+		case 'P': placement = optarg; break;
 		case 'r': rounds = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'j': json = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-r rounds] [-t seconds] "
-				"[-j json]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-P same|cross|any] "
+				"[-r rounds] [-t seconds] [-j json]\n",
+				argv[0]);
 			return 2;
 		}
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS || seconds <= 0)
 		return 2;
+	if (!strcmp(placement, "same")) {
+		client_cpu = server_cpu = 0;
+	} else if (!strcmp(placement, "cross")) {
+		if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+			printf("lisafs-bench: cross placement skipped: one CPU\n");
+			return 0;
+		}
+		client_cpu = 0;
+		server_cpu = 1;
+	} else if (strcmp(placement, "any")) {
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	buf = malloc(BIG);
 	if (!buf || !mkdtemp(dir))
@@ -229,8 +269,9 @@ int main(int argc, char **argv)
 					rows[i].samples[m][round] =
 						measure(&rows[i], m, buf);
 
-	printf("lisafs-bench: median of %d rounds of %.2f s per measure; "
-	       "ratios against the socket row of this run\n", rounds, seconds);
+	printf("lisafs-bench (placement %s): median of %d rounds of %.2f s "
+	       "per measure; ratios against the socket row of this run\n",
+	       placement, rounds, seconds);
 	printf("%-12s %12s %8s %14s %8s %14s %8s\n", "transport", "FStat ns",
 	       "ratio", "PRead 4K ns", "ratio", "PRead 1M MB/s", "ratio");
 	for (int i = 0; i < N_ROWS; i++) {
@@ -250,10 +291,13 @@ int main(int argc, char **argv)
 	{
 		double sock = median(rows[ROW_SOCKET].samples[M_FSTAT], rounds);
 		double fut = median(rows[ROW_FUTEX].samples[M_FSTAT], rounds);
+		double spin = median(rows[ROW_FUTEX_SPIN].samples[M_FSTAT],
+				     rounds);
 
 		printf("\ntarget: futex channel FStat <= 1/3 of socket FStat: "
-		       "%.2f %s\n", fut / sock, fut * 3 <= sock ? "met" :
-								"NOT met");
+		       "futex %.2f %s, futex-spin %.2f %s\n", fut / sock,
+		       fut * 3 <= sock ? "met" : "NOT met", spin / sock,
+		       spin * 3 <= sock ? "met" : "NOT met");
 		if (!rows[ROW_DEVICE].skipped) {
 			double dev = median(rows[ROW_DEVICE].samples[M_FSTAT],
 					    rounds);

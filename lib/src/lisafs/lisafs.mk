@@ -97,9 +97,11 @@ $(LISAFS_BENCH_STATIC): lib/tests/lisafs_bench.c $(LISAFS_TEST_UTIL) $(LIB_A)
 		$(LIB_A) $(LIB_LDLIBS)
 
 .PHONY: lisafs-bench
+# Natively both placements, pinned: client and server on one CPU, then on two.
 lisafs-bench: $(LISAFS_BENCH)
 	@mkdir -p $(RESULTS)
-	$(LISAFS_BENCH) -j $(RESULTS)/lisafs-bench.json $(LISAFS_BENCH_ARGS)
+	$(LISAFS_BENCH) -P same -j $(RESULTS)/lisafs-bench-same.json $(LISAFS_BENCH_ARGS)
+	$(LISAFS_BENCH) -P cross -j $(RESULTS)/lisafs-bench-cross.json $(LISAFS_BENCH_ARGS)
 BENCH_TARGETS += lisafs-bench
 VM_BENCH_BINS += $(LISAFS_BENCH_STATIC)
 ALL_TARGETS   += $(LISAFS_BENCH)
