@@ -26,7 +26,7 @@ pkgs_build="$pkgs_build rsync perl"
 pkgs_build="$pkgs_build iproute2 iputils-ping socat iperf3"
 # lisafs-fuse links libfuse3 and mounts with fusermount3; its tests run fio
 # and strace.
-pkgs_build="$pkgs_build libfuse3-dev fuse3 fio strace"
+pkgs_build="$pkgs_build libfuse3-dev fuse3 fio strace libcap2-bin"
 
 want=
 for group in "$@"; do

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -31,6 +32,8 @@ struct lfs_node {
 	uint64_t parent;		/* node ID it was first found in */
 	char *name;			/* ... under this name; NULL: unknown */
 	struct lfs_node *lru_prev, *lru_next;
+	/* CLOCK_MONOTONIC ns until which security.capability is known absent */
+	_Atomic uint64_t nocap_until;
 };
 
 /* A name to drop from the kernel's cache (see lfs_nodes_victims). */

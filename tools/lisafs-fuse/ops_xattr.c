@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/xattr.h>
+#include <time.h>
 
 #include "lisafs-fuse.h"
 
@@ -38,20 +40,53 @@ static void reply_sized(fuse_req_t req, ssize_t n, const char *buf,
 		fuse_reply_buf(req, buf, n);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The kernel asks for security.capability before every write (to drop it),
+ * one round trip each. Its absence is cached for attr_timeout, like the
+ * attributes: a set or remove through this mount forgets it at once.
+ */
+static bool is_capability(const char *name)
+{
+	return !strcmp(name, "security.capability");
+}
+
 static void lfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			 size_t size)
 {
+	struct lfs_node *node;
 	char *buf = NULL;
 	ssize_t n;
 
 	if (refused(req))
 		return;
+	node = lfs_node(&lfs_of(req)->nodes, ino);
+	if (is_capability(name) && atomic_load(&node->nocap_until) > now_ns()) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
 	if (size && !(buf = malloc(size)))
 		return lfs_fail(req, ENOMEM);
-	n = lisafs_client_fgetxattr(lfs_of(req)->client, fdid_of(req, ino),
-				    name, buf, size);
+	n = lisafs_client_fgetxattr(lfs_of(req)->client, node->fdid, name,
+				    buf, size);
+	if (n == -ENODATA && is_capability(name))
+		atomic_store(&node->nocap_until, now_ns() + (uint64_t)
+			     (lfs_of(req)->opt.attr_timeout * 1e9));
 	reply_sized(req, n, buf, size);
 	free(buf);
+}
+
+static void forget_capability(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	if (is_capability(name))
+		atomic_store(&lfs_node(&lfs_of(req)->nodes, ino)->nocap_until, 0);
 }
 
 static void lfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
@@ -76,6 +111,7 @@ static void lfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 
 	if (refused(req))
 		return;
+	forget_capability(req, ino, name);
 	err = lisafs_client_fsetxattr(lfs_of(req)->client, fdid_of(req, ino),
 				      name, value, size, (uint32_t)flags);
 	if (err)
@@ -89,6 +125,7 @@ static void lfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 
 	if (refused(req))
 		return;
+	forget_capability(req, ino, name);
 	err = lisafs_client_fremovexattr(lfs_of(req)->client,
 					 fdid_of(req, ino), name);
 	if (err)

@@ -31,7 +31,8 @@ CHECKS="mount cp_a_into cp_a_out find_printf tar_roundtrip mv_across_dirs
 rm_r ln_hard ln_s_readlink truncate touch_d chmod statfs read_only fio_verify
 confinement_symlink_shown confinement_server_opens sigterm_unmounts
 fusermount_unmounts server_killed_mid_copy socket_cp_a socket_confinement
-socket_server_killed inode_limit usage_errors xattr socket_only parallel_cp"
+socket_server_killed inode_limit usage_errors xattr file_capabilities socket_only
+parallel_cp"
 echo "1..$(echo $CHECKS | wc -w)"
 
 skip_all() {
@@ -244,6 +245,24 @@ if command -v python3 >/dev/null; then
 	ok $rc xattr
 else
 	skip xattr "python3 is not installed"
+fi
+
+# File capabilities: lisafs-fuse caches the absence of security.capability
+# (the kernel asks before every write); a cap set through the mount must be
+# seen at once, and a later write must drop it, as on a plain file.
+if command -v setcap >/dev/null; then
+	cap=$mnt/cap-file
+	echo x >"$cap" && echo y >>"$cap" &&
+		T 10 setcap cap_net_raw+ep "$cap" &&
+		[ "$(getcap "$cap")" = "$cap cap_net_raw=ep" ] &&
+		echo z >>"$cap" && [ -z "$(getcap "$cap")" ] &&
+		[ -z "$(getcap "$export_dir/cap-file")" ] &&
+		[ "$(cat "$export_dir/cap-file")" = "x
+y
+z" ]
+	ok $? file_capabilities
+else
+	skip file_capabilities "setcap (libcap2-bin) is not installed"
 fi
 
 # A symlink out of the export is shown, not followed by the server.
