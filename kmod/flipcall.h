@@ -229,6 +229,8 @@ pid_t flipcall_ep_user_nr(struct flipcall_endpoint *ep,
 /* netlink.c */
 int flipcall_netlink_init(void);
 void flipcall_netlink_exit(void);
+struct sk_buff;
+int flipcall_nl_stats_fill(struct sk_buff *skb, kuid_t uid);	/* KUnit */
 
 /* handoff.c */
 int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg,

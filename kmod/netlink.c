@@ -15,6 +15,7 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <kunit/visibility.h>
 
 #include "flipcall.h"
 
@@ -294,6 +295,21 @@ static int flipcall_nl_put_stats(struct sk_buff *skb,
 		return -EMSGSIZE;
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* STATS_GET's attributes as @uid sees them, for the KUnit suites. */
+int flipcall_nl_stats_fill(struct sk_buff *skb, kuid_t uid)
+{
+	struct flipcall_viewer viewer = {
+		.user_ns = &init_user_ns,
+		.pid_ns = &init_pid_ns,
+		.uid = uid,
+	};
+
+	return flipcall_nl_put_stats(skb, &viewer);
+}
+EXPORT_SYMBOL_IF_KUNIT(flipcall_nl_stats_fill);
+#endif
 
 /* Per-user nests grow with the users holding windows; so may the reply. */
 #define FLIPCALL_NL_STATS_MAX_SIZE	SZ_1M

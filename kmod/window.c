@@ -18,6 +18,7 @@ struct flipcall_user_table flipcall_users = {
 	.lock	= __MUTEX_INITIALIZER(flipcall_users.lock),
 	.bytes	= XARRAY_INIT(flipcall_users.bytes, 0),
 };
+EXPORT_SYMBOL_IF_KUNIT(flipcall_users);
 
 void flipcall_user_table_init(struct flipcall_user_table *users)
 {

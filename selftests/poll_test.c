@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "flipcall_test.h"
@@ -351,6 +353,109 @@ TEST_F_TIMEOUT(poll, pingpong_in_poll_never_misses_a_handoff, 300)
 	pthread_join(thread, NULL);
 	EXPECT_EQ(0, client.err) TH_LOG("client round %d", client.round);
 	EXPECT_EQ(0, server.err) TH_LOG("server round %d", server.round);
+}
+
+/*
+ * The same race, aimed: the passer spins on the window header instead of
+ * sleeping and hands control back after a delay that sweeps, round by
+ * round, across the poller's way into poll(), so some passes land between
+ * poll_wait() and the poller's read of the state. Each side has its own
+ * vCPU. Documentation/design.rst ("poll") says what this can and cannot
+ * show under TCG.
+ */
+#define SWEEP_ROUNDS	20000
+#define SWEEP_STEPS	1024
+
+struct sweep_passer {
+	int fd;
+	const struct flipcall_packet_header *hdr;
+	bool stop;
+	int err;
+};
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);	/* best effort */
+}
+
+static bool sweep_my_turn(struct sweep_passer *p)
+{
+	while (__atomic_load_n(&p->hdr->state, __ATOMIC_ACQUIRE) !=
+	       FLIPCALL_STATE_SERVER_ACTIVE)
+		if (__atomic_load_n(&p->stop, __ATOMIC_RELAXED))
+			return false;
+	return true;
+}
+
+static void *sweep_pass(void *arg)
+{
+	struct sweep_passer *p = arg;
+	uint32_t op = FLIPCALL_OP_RECV_FIRST;
+	unsigned int round, i;
+	int ret = 0;
+
+	pin_to_cpu(1);
+	for (round = 0;; round++) {
+		/*
+		 * The header changes just before the state word, so a
+		 * collect right after it may still find nothing (EAGAIN).
+		 */
+		while (ret == -EAGAIN || !round) {
+			if (!sweep_my_turn(p))
+				return NULL;
+			ret = fct_handoff(p->fd, op, NB, 0, NULL); /* collect */
+			if (ret != -EAGAIN)
+				break;
+		}
+		if (ret)
+			break;
+		for (i = 0; i < round % SWEEP_STEPS * 8; i++)
+			__asm__ volatile("" ::: "memory");
+		op = FLIPCALL_OP_SEND_RECV;
+		/* 0: control came back before the pass returned (collected). */
+		ret = fct_handoff(p->fd, op, NB, 0, NULL);	/* pass */
+		if (ret && ret != -EAGAIN)
+			break;
+	}
+	p->err = ret;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(poll, poll_racing_a_spinning_passer_never_misses, 300)
+{
+	struct sweep_passer passer = { .fd = self->server };
+	uint32_t op = FLIPCALL_OP_CONNECT;
+	pthread_t thread;
+	int round, ret = 0;
+
+	passer.hdr = fct_map(self->server, FCT_PAGE, 0);
+	ASSERT_NE(MAP_FAILED, passer.hdr);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, sweep_pass, &passer));
+	pin_to_cpu(0);
+	for (round = 0; round < SWEEP_ROUNDS; round++) {
+		ret = fct_handoff(self->client, op, NB, 0, NULL);
+		if (ret == -EAGAIN) {
+			/* -ETIME: the pass came and poll slept through it. */
+			ret = fct_poll_timed(self->client, POLLIN, FCT_WAIT_MS);
+			if (ret < 0)
+				break;
+			ret = fct_handoff(self->client, op, NB, 0, NULL);
+		}
+		if (ret < 0)
+			break;
+		op = FLIPCALL_OP_SEND_RECV;
+	}
+	__atomic_store_n(&passer.stop, true, __ATOMIC_RELAXED);
+	pthread_join(thread, NULL);
+	munmap((void *)passer.hdr, FCT_PAGE);
+	EXPECT_EQ(SWEEP_ROUNDS, round)
+		TH_LOG("round %d: %d; control is here now: %s", round, ret,
+		       revents(self->client) & READABLE ? "yes, a missed wake-up" : "no");
+	EXPECT_EQ(0, passer.err);
 }
 
 TEST_HARNESS_MAIN
