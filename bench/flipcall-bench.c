@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "pin_cpu.h"
 #include "report.h"
 
 extern const struct mechanism mech_ioctl, mech_ioctl_spin, mech_futex,
@@ -55,17 +56,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return 0;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
 static uint64_t nvcsw(void)
@@ -199,7 +189,7 @@ static void run_config(const struct options *o, const struct mechanism *m,
 	pid = fork();
 	if (pid == 0) {
 		st.side = BENCH_SERVER;
-		err = pin(pl->server_cpu);
+		err = bench_pin_cpu(pl->server_cpu);
 		if (!err)
 			err = m->open_side(m, &st);
 		if (!err)
@@ -209,7 +199,7 @@ static void run_config(const struct options *o, const struct mechanism *m,
 		_exit(err ? 1 : 0);
 	}
 	st.side = BENCH_CLIENT;
-	err = pid < 0 ? -errno : pin(pl->client_cpu);
+	err = pid < 0 ? -errno : bench_pin_cpu(pl->client_cpu);
 	if (!err)
 		err = m->open_side(m, &st);
 	if (!err)

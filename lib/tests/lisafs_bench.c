@@ -14,7 +14,6 @@
  * CPU 1 (cross); "any" leaves placement to the scheduler.
  */
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +28,7 @@
 #include <flipcall/lisafs.h>
 
 #include "lisafs_test_util.h"
+#include "pin_cpu.h"
 
 #define MAX_ROUNDS	32
 #define SPIN_NS		50000
@@ -59,16 +59,6 @@ static int rounds = 5;
 static const char *placement = "any";
 static int client_cpu = -1, server_cpu = -1;
 
-static int pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return 0;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
 
 static double now(void)
 {
@@ -119,13 +109,13 @@ static int start_row(struct row *r, int kind, const char *dir)
 		return 0;
 	}
 	/* The server process inherits the CPU it is forked on. */
-	err = pin_to(server_cpu);
+	err = bench_pin_cpu(server_cpu);
 	if (err)
 		return err;
 	sock = lt_fork_server(dir, &so, &r->server);
 	if (sock < 0)
 		return sock;
-	err = pin_to(client_cpu);
+	err = bench_pin_cpu(client_cpu);
 	if (err)
 		return err;
 	err = lisafs_client_connect(sock, &co, &r->c, &root);

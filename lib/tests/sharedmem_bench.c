@@ -27,6 +27,8 @@
 
 #include <flipcall/sharedmem.h>
 
+#include "pin_cpu.h"
+
 #define BATCH		32
 #define MAX_ROUNDS	15
 #define TARGET_MPPS	5.0
@@ -65,13 +67,8 @@ static cpu_set_t initial_cpus;
 
 static void pin(int cpu)
 {
-	cpu_set_t set;
-
-	if (!pinned || sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	if (pinned && sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+		(void)bench_pin_cpu(cpu);
 }
 
 /* The receiver (this process) goes back to every CPU after a run. */

@@ -90,10 +90,10 @@ NATIVE_CHECKS += sharedmem-fuzz
 # $(RESULTS)/sharedmem-bench.json. SHM_BENCH_ARGS passes options through.
 SHM_BENCH      := $(BUILD)/lib/tests/sharedmem_bench
 SHM_BENCH_ARGS ?=
-$(SHM_BENCH): lib/tests/sharedmem_bench.c $(LIB_A)
+$(SHM_BENCH): lib/tests/sharedmem_bench.c bench/pin_cpu.h $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -o $@ $< $(LIB_A) \
-		$(LIB_LDLIBS)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -I$(SRCDIR)/bench \
+		-o $@ $< $(LIB_A) $(LIB_LDLIBS)
 
 .PHONY: sharedmem-bench
 sharedmem-bench: $(SHM_BENCH)
