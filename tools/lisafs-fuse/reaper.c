@@ -52,8 +52,10 @@ static void *reap(void *arg)
 	size_t n, i;
 
 	while (!sleep_or_stop(r)) {
-		if (atomic_load(&r->fs->dead) ||
-		    lfs_nodes_count(&r->fs->nodes) <= r->limit)
+		if (atomic_load(&r->fs->dead))
+			continue;
+		lfs_nodes_flush(&r->fs->nodes);	/* closes still waiting */
+		if (lfs_nodes_count(&r->fs->nodes) <= r->limit)
 			continue;
 		/* Down to 7/8 of the limit, so it does not run at every step. */
 		n = lfs_nodes_victims(&r->fs->nodes, r->limit - r->limit / 8,
