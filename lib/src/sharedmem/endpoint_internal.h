@@ -15,5 +15,9 @@ void shm_endpoint_disarm(struct sharedmem_endpoint *ep);
 void shm_endpoint_drain(struct sharedmem_endpoint *ep);
 bool shm_endpoint_pending(const struct sharedmem_endpoint *ep);
 bool shm_endpoint_shut(const struct sharedmem_endpoint *ep);
+/* Makes every committed packet visible to the peer, then kicks it. */
+void shm_endpoint_publish(struct sharedmem_endpoint *ep);
+/* A send that found no room is counted (-EAGAIN), or the peer is gone. */
+int shm_endpoint_send_failed(struct sharedmem_endpoint *ep, int err);
 
 #endif

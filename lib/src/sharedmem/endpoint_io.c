@@ -46,6 +46,26 @@ static int enqueue_one(struct sharedmem_endpoint *ep, const struct iovec *iov,
 	return err;
 }
 
+void shm_endpoint_publish(struct sharedmem_endpoint *ep)
+{
+	if (ep->side == SHAREDMEM_CLIENT)
+		shm_txq_client_flush(&ep->client.txq);
+	else
+		shm_rxq_server_flush(&ep->server.rxq);
+	ep->unpublished = false;
+	shm_endpoint_kick(ep);
+}
+
+int shm_endpoint_send_failed(struct sharedmem_endpoint *ep, int err)
+{
+	if (err == -EAGAIN) {
+		ep->st.tx_full++;
+		if (sharedmem_endpoint_peer_gone(ep))
+			err = -ECONNRESET;
+	}
+	return shm_endpoint_broke(ep, err);
+}
+
 FLIPCALL_EXPORT int
 sharedmem_endpoint_send_batch(struct sharedmem_endpoint *ep,
 			      const struct iovec *const *pkts,
@@ -72,20 +92,10 @@ sharedmem_endpoint_send_batch(struct sharedmem_endpoint *ep,
 		sent++;
 	}
 	if (sent) {
-		if (ep->side == SHAREDMEM_CLIENT)
-			shm_txq_client_flush(&ep->client.txq);
-		else
-			shm_rxq_server_flush(&ep->server.rxq);
-		ep->unpublished = false;
-		shm_endpoint_kick(ep);
+		shm_endpoint_publish(ep);
 		return sent;
 	}
-	if (err == -EAGAIN) {
-		ep->st.tx_full++;
-		if (sharedmem_endpoint_peer_gone(ep))
-			err = -ECONNRESET;
-	}
-	return shm_endpoint_broke(ep, err);
+	return shm_endpoint_send_failed(ep, err);
 }
 
 FLIPCALL_EXPORT int sharedmem_endpoint_send(struct sharedmem_endpoint *ep,

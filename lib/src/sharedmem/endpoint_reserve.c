@@ -55,26 +55,11 @@ sharedmem_endpoint_send_reserve(struct sharedmem_endpoint *ep, size_t size,
 		return -EMSGSIZE;
 	}
 	err = reserve(ep, size, iov, *iovcnt, iovcnt);
-	if (err == -EAGAIN) {
-		ep->st.tx_full++;
-		if (sharedmem_endpoint_peer_gone(ep))
-			err = -ECONNRESET;
-	}
 	if (err)
-		return shm_endpoint_broke(ep, err);
+		return shm_endpoint_send_failed(ep, err);
 	ep->reserved = true;
 	ep->res_size = size;
 	return 0;
-}
-
-static void publish(struct sharedmem_endpoint *ep)
-{
-	if (ep->side == SHAREDMEM_CLIENT)
-		shm_txq_client_flush(&ep->client.txq);
-	else
-		shm_rxq_server_flush(&ep->server.rxq);
-	ep->unpublished = false;
-	shm_endpoint_kick(ep);
 }
 
 FLIPCALL_EXPORT int
@@ -105,7 +90,7 @@ sharedmem_endpoint_send_commit(struct sharedmem_endpoint *ep, size_t len,
 	ep->st.tx_packets++;
 	ep->st.tx_bytes += len;
 	if (!(flags & SHAREDMEM_SEND_MORE))
-		publish(ep);
+		shm_endpoint_publish(ep);
 	return 0;
 }
 
@@ -127,6 +112,6 @@ FLIPCALL_EXPORT int sharedmem_endpoint_send_flush(struct sharedmem_endpoint *ep)
 	if (err)
 		return err;
 	if (ep->unpublished)
-		publish(ep);
+		shm_endpoint_publish(ep);
 	return 0;
 }
