@@ -13,6 +13,7 @@
 #include <kunit/visibility.h>
 
 #include "flipcall.h"
+#include "handoff_order.h"
 
 /*
  * The argument is read, and its output field shown to be writable, before
@@ -125,16 +126,10 @@ static int flipcall_ep_mmap(struct file *file, struct vm_area_struct *vma)
 static __poll_t flipcall_ep_poll(struct file *file, poll_table *wait)
 {
 	struct flipcall_endpoint *ep = file->private_data;
+	int cs = flipcall_poll_queue_then_read(file, &ep->wq, wait,
+					       &ep->conn->state);
 
-	poll_wait(file, &ep->wq, wait);
-	/*
-	 * Pairs with the barrier in wq_has_sleeper() after a pass: either the
-	 * passer sees this poller on the queue, or this read sees the pass.
-	 * Adding to the queue under its lock is only a release.
-	 */
-	smp_mb();
-	return flipcall_poll_mask(atomic_read_acquire(&ep->conn->state),
-				  ep->side);
+	return flipcall_poll_mask(cs, ep->side);
 }
 
 static const char *flipcall_state_name(u32 cs)

@@ -14,6 +14,7 @@
 #include <kunit/visibility.h>
 
 #include "flipcall.h"
+#include "handoff_order.h"
 #include "trace.h"
 
 bool flipcall_op_side_ok(u32 op, u32 side)
@@ -226,19 +227,21 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 		.data_len = READ_ONCE(hdr->data_len),
 	};
 	int cs = ep->side;
+	bool wake;
 
 	WRITE_ONCE(conn->data_len[peer->side], len);
 	WRITE_ONCE(hdr->data_len, len);
 	WRITE_ONCE(hdr->state, peer->side);
 	WRITE_ONCE(ep->waker_cpu, raw_smp_processor_id());
-	if (!atomic_try_cmpxchg(&conn->state, &cs, peer->side)) {
+	if (!flipcall_publish_then_check(&conn->state, &cs, peer->side,
+					 &peer->wq, &wake)) {
 		/* The connection ended meanwhile: this pass never happened. */
 		flipcall_mirror_end(hdr, &old_hdr, flipcall_cs_end(cs));
 		return flipcall_end_errno(flipcall_cs_end(cs));
 	}
 	flipcall_stat_inc(&ep->stats.handoffs);
 
-	if (!wq_has_sleeper(&peer->wq))
+	if (!wake)
 		return 0;
 	flipcall_stat_inc(&ep->stats.wakes);
 	trace_flipcall_wake(ep, will_sleep);
