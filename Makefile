@@ -41,6 +41,7 @@ all: ; @:
 
 include uapi/uapi.mk
 include kmod/kmod.mk
+include kmod-shim/kmod-shim.mk
 include lib/lib.mk
 -include tools/tools.mk
 -include selftests/selftests.mk
