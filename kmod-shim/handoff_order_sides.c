@@ -17,14 +17,28 @@ static atomic_t state __attribute__((aligned(64)));
 static struct wait_queue_head wq __attribute__((aligned(64)));
 static struct wait_queue_entry entry __attribute__((aligned(64)));
 static bool queued;
+/* The passer's last store before it publishes (see queue_poller). */
+static unsigned long passer_note __attribute__((aligned(64)));
 
-/* __pollwait(): poll(2)'s queueing function, minus the allocation. */
+/*
+ * __pollwait(): poll(2)'s queueing function, minus the allocation, plus
+ * one store under the lock to the line the passer has just written. It
+ * misses the cache, and x86 commits stores in order, so the queue insert
+ * behind it stays in the store buffer for a cache-line transfer instead of
+ * a few cycles: the window where the missing barrier shows widens to the
+ * time the passer needs to publish and look. It cannot make the barrier
+ * fail, which orders every store before it, whatever they wait for.
+ */
 static void queue_poller(struct file *file, struct wait_queue_head *head,
 			 poll_table *pt)
 {
+	unsigned long flags = shim_spin_lock_irqsave(&head->lock);
+
 	(void)file;
 	(void)pt;
-	add_wait_queue(head, &entry);
+	WRITE_ONCE(passer_note, 0);
+	shim_list_add(&entry.entry, &head->head);
+	shim_spin_unlock_irqrestore(&head->lock, flags);
 	queued = true;
 }
 
@@ -51,6 +65,7 @@ static bool pass_side(void)
 	int cs = PASSER_HOLDS;
 	bool wake = false;
 
+	WRITE_ONCE(passer_note, 1);
 	if (!flipcall_publish_then_check(&state, &cs, POLLER_HOLDS, &wq, &wake))
 		return false;
 	return wake;

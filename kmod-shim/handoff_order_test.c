@@ -24,8 +24,14 @@
 
 /* Cycles from announcing a round to its start: the passer must see it. */
 #define ROUND_LEAD	2000
-/* Each side starts up to this many TSC ticks after the common instant. */
-#define ROUND_SKEW	64
+/*
+ * The poller starts this many TSC ticks after the passer (negative:
+ * before), plus a random shift of up to +-ROUND_JITTER. The offset follows
+ * the outcomes, so it settles where either side is as likely to be first:
+ * the middle of the race, wherever this machine's timings put it.
+ */
+#define ROUND_OFFSET_MAX	4096
+#define ROUND_JITTER		48
 
 struct race {
 	const struct handoff_order_sides *sides;
@@ -96,19 +102,30 @@ static void *passer(void *arg)
 	}
 }
 
-/* xorshift: the skew only has to vary, not to be good randomness. */
-static uint64_t next_skew(uint64_t *seed)
+/* xorshift: the jitter only has to vary, not to be good randomness. */
+static long next_jitter(uint64_t *seed)
 {
 	*seed ^= *seed << 13;
 	*seed ^= *seed >> 7;
 	*seed ^= *seed << 17;
-	return *seed % (2 * ROUND_SKEW + 1);
+	return (long)(*seed % (2 * ROUND_JITTER + 1)) - ROUND_JITTER;
+}
+
+/* Move the poller's start towards the middle of the race. */
+static long next_offset(long offset, bool saw_control, bool saw_poller)
+{
+	if (!saw_control && saw_poller && offset < ROUND_OFFSET_MAX)
+		return offset + 1;	/* the poller was first: later */
+	if (saw_control && !saw_poller && offset > -ROUND_OFFSET_MAX)
+		return offset - 1;	/* the passer was first: earlier */
+	return offset;
 }
 
 /* The poller's loop, on this thread. Returns 0 or a positive errno. */
 static int run_race(struct race *r)
 {
-	uint64_t seed = 0x9e3779b97f4a7c15ull, skew, poller_delay;
+	uint64_t seed = 0x9e3779b97f4a7c15ull, poller_delay;
+	long offset = 0, shift;
 	struct timespec t0;
 	pthread_t thread;
 	void *thread_ret;
@@ -126,9 +143,9 @@ static int run_race(struct race *r)
 		if (!(r->rounds & 1023) && seconds_since(&t0) > r->max_seconds)
 			break;
 		r->sides->reset();
-		skew = next_skew(&seed);
-		poller_delay = skew > ROUND_SKEW ? skew - ROUND_SKEW : 0;
-		r->passer_delay = skew < ROUND_SKEW ? ROUND_SKEW - skew : 0;
+		shift = offset + next_jitter(&seed);
+		poller_delay = shift > 0 ? shift : 0;
+		r->passer_delay = shift < 0 ? -shift : 0;
 		r->start = __rdtsc() + ROUND_LEAD;
 		__atomic_store_n(&r->round, r->rounds + 1, __ATOMIC_RELEASE);
 
@@ -139,6 +156,7 @@ static int run_race(struct race *r)
 			_mm_pause();
 		saw_poller = r->passer_saw_poller;
 
+		offset = next_offset(offset, saw_control, saw_poller);
 		r->rounds++;
 		if (!saw_control && !saw_poller)
 			r->lost++;
