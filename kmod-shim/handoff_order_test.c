@@ -188,12 +188,24 @@ static bool two_cpus(int cpu[2])
 	return n == 2;
 }
 
-static void report(struct __test_metadata *_metadata, const struct race *r,
-		   double secs)
+/* Race @sides for 8 s, 1,000,000 rounds or @max_lost lost rounds. */
+static int race_for(struct __test_metadata *_metadata, struct race *r,
+		    const struct handoff_order_sides *sides,
+		    unsigned long max_lost)
 {
+	struct timespec t0;
+	int err;
+
+	r->sides = sides;
+	r->max_rounds = 1000000;
+	r->max_lost = max_lost;
+	r->max_seconds = 8;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = run_race(r);
 	TH_LOG("%s: %lu rounds in %.1f s on CPUs %d,%d: lost %lu, poller first %lu, passer first %lu, overlapped %lu",
-	       r->sides->name, r->rounds, secs, r->cpu[0], r->cpu[1], r->lost,
-	       r->poller_first, r->passer_first, r->both);
+	       sides->name, r->rounds, seconds_since(&t0), r->cpu[0],
+	       r->cpu[1], r->lost, r->poller_first, r->passer_first, r->both);
+	return err;
 }
 
 FIXTURE(handoff_order) {
@@ -213,17 +225,10 @@ FIXTURE_TEARDOWN(handoff_order)
 TEST_F_TIMEOUT(handoff_order, poll_with_barrier_never_misses_a_pass, 60)
 {
 	struct race *r = &self->race;
-	struct timespec t0;
 
 	if (!two_cpus(r->cpu))
 		SKIP(return, "one CPU: the poller and passer cannot race");
-	r->sides = &handoff_order_as_built;
-	r->max_rounds = 1000000;
-	r->max_lost = 1;
-	r->max_seconds = 8;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(0, run_race(r));
-	report(_metadata, r, seconds_since(&t0));
+	ASSERT_EQ(0, race_for(_metadata, r, &handoff_order_as_built, 1));
 	EXPECT_EQ(0, r->lost);
 	/* Rounds where each side saw the other prove the windows met. */
 	EXPECT_LT(0, r->both);
@@ -233,17 +238,11 @@ TEST_F_TIMEOUT(handoff_order, poll_with_barrier_never_misses_a_pass, 60)
 TEST_F_TIMEOUT(handoff_order, poll_without_barrier_misses_a_pass, 60)
 {
 	struct race *r = &self->race;
-	struct timespec t0;
 
 	if (!two_cpus(r->cpu))
 		SKIP(return, "one CPU: the poller and passer cannot race");
-	r->sides = &handoff_order_without_poller_mb;
-	r->max_rounds = 1000000;
-	r->max_lost = 10;
-	r->max_seconds = 8;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(0, run_race(r));
-	report(_metadata, r, seconds_since(&t0));
+	ASSERT_EQ(0, race_for(_metadata, r, &handoff_order_without_poller_mb,
+			      10));
 	EXPECT_LT(0, r->lost);
 }
 
