@@ -372,6 +372,7 @@ static void run_repetition(struct target *t, int n, unsigned int rep,
 	const struct target *direct = find(t, n, "direct");
 	int i, k;
 
+	drop_inodes();	/* the last repetition's, and cold stats for all */
 	for (k = 0; k < n; k++) {
 		i = (k + rep) % n;
 		t[i].result[0][rep] = run_stat(t[i].dir, c);

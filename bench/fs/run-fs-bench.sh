@@ -45,6 +45,8 @@ mount_fs() {
 	done
 }
 
+# passthrough_ll holds a descriptor per inode the kernel caches.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 mkdir "$tmp/export"
 "$bench" --prepare "$tmp/export" "$@"
 mount_fs "$tmp/mnt-lisafs" "$lfs" --export "$tmp/export" -o noxattr,no_device
