@@ -6,7 +6,8 @@
  * columns named "direct" and "passthrough".
  *
  *   fs-bench --prepare DIR [-n FILES] [-s MIB]
- *   fs-bench [-n FILES] [-s MIB] [-r READS] [-R REPS] [-j JSON] NAME=DIR...
+ *   fs-bench [-n FILES] [-s MIB] [-r READS] [-R REPS] [-S SLICES] [-j JSON]
+ *            NAME=DIR...
  *
  * --prepare creates DIR/stat/f00000.. (FILES empty files) and DIR/big (MIB
  * MiB). A run stats every file, reads big sequentially in 1 MiB reads,
@@ -14,11 +15,11 @@
  * under DIR/create-NAME-REP. run-fs-bench.sh mounts and calls it.
  *
  * A busy host moves every number by several times from one second to the
- * next, so the targets are interleaved: each repetition runs every workload
- * on every target back to back (the order rotating by one target per
- * repetition), and a row reports the median over REPS repetitions, the
- * spread (min-max), and the median of the per-repetition ratios, each taken
- * between measurements a few seconds apart.
+ * next, so the targets are interleaved: a repetition runs each workload in
+ * SLICES slices (default 10), every target running a slice in turn, the
+ * order rotating, so that all targets share the same stretch of time. A row
+ * reports the median over REPS repetitions (default 5), the spread
+ * (min-max), and the median of the per-repetition ratios.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,7 @@ struct target {
 };
 
 struct config {
-	unsigned int files, reads, reps;
+	unsigned int files, reads, reps, slices;
 	unsigned long long big_bytes;
 };
 
@@ -109,47 +110,61 @@ static void prepare(const char *dir, const struct config *c)
 	free(buf);
 }
 
-static double run_stat(const char *dir, const struct config *c)
+/*
+ * Each workload runs one slice [lo, hi) of its items (files, MiB, reads)
+ * and returns the seconds it took; a repetition runs the slices of every
+ * target in turn.
+ */
+static double run_stat(const char *dir, unsigned int lo, unsigned int hi)
 {
 	char path[4096];
 	struct stat st;
 	unsigned int i;
 	double t = now();
 
-	for (i = 0; i < c->files; i++) {
+	for (i = lo; i < hi; i++) {
 		path_of(path, sizeof(path), dir, "stat", i);
 		if (stat(path, &st))
 			die("stat", path);
 	}
-	return c->files / (now() - t);
+	return now() - t;
 }
 
-static double run_seq(const char *dir, const struct config *c)
+/* MiB lo to hi of big, in 1 MiB reads from one open. */
+static double run_seq(const char *dir, unsigned int lo, unsigned int hi)
 {
-	char path[4096], *buf = malloc(SEQ_CHUNK);
-	unsigned long long total = 0;
-	ssize_t n;
+	static char buf[SEQ_CHUNK];
+	char path[4096];
+	unsigned int i;
 	double t;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/big", dir);
 	t = now();
 	fd = open(path, O_RDONLY);
-	if (fd < 0 || !buf)
+	if (fd < 0 || lseek(fd, (off_t)lo * SEQ_CHUNK, SEEK_SET) < 0)
 		die("open", path);
-	while ((n = read(fd, buf, SEQ_CHUNK)) > 0)
-		total += n;
-	if (n < 0 || total != c->big_bytes)
-		die("read", path);
+	for (i = lo; i < hi; i++)
+		if (read(fd, buf, SEQ_CHUNK) != SEQ_CHUNK)
+			die("read", path);
 	close(fd);
-	t = now() - t;
-	free(buf);
-	return total / (1024.0 * 1024.0) / t;
+	return now() - t;
 }
 
-static double run_rand(const char *dir, const struct config *c)
+/* The block of read i: the same sequence on every target, in any slices. */
+static unsigned long long block_of(unsigned int i, unsigned long long blocks)
 {
-	unsigned long long blocks = c->big_bytes / RAND_BLOCK, x = 88172645463325252ull;
+	unsigned long long x = i + 0x9e3779b97f4a7c15ull;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return (x ^ (x >> 31)) % blocks;
+}
+
+static double run_rand(const char *dir, const struct config *c,
+		       unsigned int lo, unsigned int hi)
+{
+	unsigned long long blocks = c->big_bytes / RAND_BLOCK;
 	char path[4096], buf[RAND_BLOCK];
 	unsigned int i;
 	double t;
@@ -161,21 +176,23 @@ static double run_rand(const char *dir, const struct config *c)
 		die("open", path);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 	t = now();
-	for (i = 0; i < c->reads; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		if (pread(fd, buf, RAND_BLOCK, (off_t)(x % blocks) * RAND_BLOCK) !=
-		    RAND_BLOCK)
+	for (i = lo; i < hi; i++)
+		if (pread(fd, buf, RAND_BLOCK,
+			  (off_t)block_of(i, blocks) * RAND_BLOCK) != RAND_BLOCK)
 			die("pread", path);
-	}
 	t = now() - t;
 	close(fd);
-	return c->reads / t;
+	return t;
+}
+
+static void create_dir_name(char *buf, size_t n, const char *name,
+			    unsigned int rep)
+{
+	snprintf(buf, n, "create-%s-%u", name, rep);
 }
 
 static double run_create(const char *dir, const char *name, unsigned int rep,
-			 const struct config *c)
+			 unsigned int lo, unsigned int hi)
 {
 	char sub[256], path[4096], data[100];
 	unsigned int i;
@@ -183,19 +200,19 @@ static double run_create(const char *dir, const char *name, unsigned int rep,
 	int fd;
 
 	memset(data, 'x', sizeof(data));
-	snprintf(sub, sizeof(sub), "create-%s-%u", name, rep);
+	create_dir_name(sub, sizeof(sub), name, rep);
 	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	if (mkdir(path, 0755))
+	if (lo == 0 && mkdir(path, 0755))
 		die("mkdir", path);
 	t = now();
-	for (i = 0; i < c->files; i++) {
+	for (i = lo; i < hi; i++) {
 		path_of(path, sizeof(path), dir, sub, i);
 		fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0644);
 		if (fd < 0 || write(fd, data, sizeof(data)) != sizeof(data))
 			die("create", path);
 		close(fd);
 	}
-	return c->files / (now() - t);
+	return now() - t;
 }
 
 /*
@@ -209,7 +226,7 @@ static void remove_created(const char *base, const char *name,
 	char sub[256], path[4096];
 	unsigned int i;
 
-	snprintf(sub, sizeof(sub), "create-%s-%u", name, rep);
+	create_dir_name(sub, sizeof(sub), name, rep);
 	for (i = 0; i < c->files; i++) {
 		path_of(path, sizeof(path), base, sub, i);
 		if (unlink(path))
@@ -293,8 +310,8 @@ static void print_table(const struct target *t, int n, const struct config *c)
 	int i, w;
 
 	printf("fs-bench: %u files, %llu MiB file, %u random 4 KiB reads, "
-	       "%u interleaved repetitions\n",
-	       c->files, c->big_bytes >> 20, c->reads, c->reps);
+	       "%u repetitions of %u interleaved slices\n",
+	       c->files, c->big_bytes >> 20, c->reads, c->reps, c->slices);
 	printf("%-13s %-6s %-16s %10s %21s   %s\n", "workload", "unit", "target",
 	       "median", "min-max", "slowdown: vs direct / vs passthrough "
 	       "(median of per-repetition ratios [min-max])");
@@ -336,8 +353,8 @@ static void write_json(const struct target *t, int n, const struct config *c,
 	if (!f)
 		die("open", json);
 	fprintf(f, "{\"files\":%u,\"big_mib\":%llu,\"reads\":%u,"
-		"\"repetitions\":%u,\"interleaved\":true,\"results\":[",
-		c->files, c->big_bytes >> 20, c->reads, c->reps);
+		"\"repetitions\":%u,\"slices\":%u,\"results\":[",
+		c->files, c->big_bytes >> 20, c->reads, c->reps, c->slices);
 	for (w = 0; w < N_WORKLOADS; w++) {
 		for (i = 0; i < n; i++) {
 			fprintf(f, "%s{\"workload\":\"%s\",\"target\":\"%s\","
@@ -362,33 +379,60 @@ static void write_json(const struct target *t, int n, const struct config *c,
 	printf("JSON in %s\n", json);
 }
 
+/* Files, MiB or reads: what workload w counts. */
+static unsigned int items_of(int w, const struct config *c)
+{
+	if (w == 1)
+		return (unsigned int)(c->big_bytes / SEQ_CHUNK);
+	return w == 2 ? c->reads : c->files;
+}
+
+/* Runs slice of workload w (0-3) on t; returns the seconds it took. */
+static double run_slice(const struct target *t, int w, unsigned int rep,
+			unsigned int slice, const struct config *c)
+{
+	unsigned int items = items_of(w, c);
+	unsigned int lo = (unsigned long long)items * slice / c->slices;
+	unsigned int hi = (unsigned long long)items * (slice + 1) / c->slices;
+
+	if (lo == hi)
+		return 0;
+	switch (w) {
+	case 0: return run_stat(t->dir, lo, hi);
+	case 1: return run_seq(t->dir, lo, hi);
+	case 2: return run_rand(t->dir, c, lo, hi);
+	default: return run_create(t->dir, t->name, rep, lo, hi);
+	}
+}
+
 /*
- * One repetition: every workload on every target back to back, starting at
- * target rep % n, so no target always runs first (after a pause) or last.
+ * One repetition: each workload in SLICES slices, every target running a
+ * slice back to back (the order rotating by one target per slice and per
+ * repetition), so each target's total covers the same stretch of time as
+ * the others' and a burst of load on the host lands on all of them.
  */
 static void run_repetition(struct target *t, int n, unsigned int rep,
 			   const struct config *c)
 {
 	const struct target *direct = find(t, n, "direct");
-	int i, k;
+	double secs[MAX_TARGETS];
+	unsigned int slice;
+	int i, k, w;
 
-	drop_inodes();	/* the last repetition's, and cold stats for all */
-	for (k = 0; k < n; k++) {
-		i = (k + rep) % n;
-		t[i].result[0][rep] = run_stat(t[i].dir, c);
-	}
-	for (k = 0; k < n; k++) {
-		i = (k + rep) % n;
-		t[i].result[1][rep] = run_seq(t[i].dir, c);
-	}
-	for (k = 0; k < n; k++) {
-		i = (k + rep) % n;
-		t[i].result[2][rep] = run_rand(t[i].dir, c);
-	}
-	for (k = 0; k < n; k++) {
-		i = (k + rep) % n;
-		drop_inodes();
-		t[i].result[3][rep] = run_create(t[i].dir, t[i].name, rep, c);
+	for (w = 0; w < N_WORKLOADS; w++) {
+		/* the last repetition's inodes, and a cold start for all */
+		if (w == 0 || w == 3)
+			drop_inodes();
+		memset(secs, 0, sizeof(secs));
+		for (slice = 0; slice < c->slices; slice++) {
+			for (k = 0; k < n; k++) {
+				i = (k + rep + slice) % n;
+				secs[i] += run_slice(&t[i], w, rep, slice, c);
+			}
+		}
+		for (i = 0; i < n; i++)
+			t[i].result[w][rep] = secs[i] > 0 ?
+					      items_of(w, c) / secs[i] : 0;
 	}
 	for (i = 0; i < n; i++)
 		remove_created(direct ? direct->dir : t[i].dir, t[i].name,
@@ -398,6 +442,7 @@ static void run_repetition(struct target *t, int n, unsigned int rep,
 int main(int argc, char **argv)
 {
 	struct config c = { .files = 10000, .reads = 20000, .reps = 5,
+			    .slices = 10,
 			    .big_bytes = 256ull << 20 };
 	static struct target t[MAX_TARGETS];
 	const char *json = NULL, *prep = NULL;
@@ -408,7 +453,7 @@ int main(int argc, char **argv)
 		{ "prepare", required_argument, NULL, 'p' },
 		{ 0 }
 	};
-	while ((opt = getopt_long(argc, argv, "n:s:r:R:j:", longopts,
+	while ((opt = getopt_long(argc, argv, "n:s:r:R:S:j:", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'p': prep = optarg; break;
@@ -416,17 +461,18 @@ int main(int argc, char **argv)
 		case 's': c.big_bytes = strtoull(optarg, NULL, 0) << 20; break;
 		case 'r': c.reads = strtoul(optarg, NULL, 0); break;
 		case 'R': c.reps = strtoul(optarg, NULL, 0); break;
+		case 'S': c.slices = strtoul(optarg, NULL, 0); break;
 		case 'j': json = optarg; break;
 		default:
 			fprintf(stderr, "usage: fs-bench --prepare DIR | [-n FILES] "
-				"[-s MIB] [-r READS] [-R REPS] [-j JSON] "
+				"[-s MIB] [-r READS] [-R REPS] [-S SLICES] [-j JSON] "
 				"NAME=DIR...\n");
 			return 2;
 		}
 	}
-	if (!c.files || !c.reads || !c.big_bytes || !c.reps ||
+	if (!c.files || !c.reads || !c.big_bytes || !c.reps || !c.slices ||
 	    c.reps > MAX_REPS) {
-		fprintf(stderr, "fs-bench: -n, -s and -r must be positive, "
+		fprintf(stderr, "fs-bench: -n, -s, -r and -S must be positive, "
 			"-R within 1-%d\n", MAX_REPS);
 		return 2;
 	}
