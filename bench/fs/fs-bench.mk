@@ -4,7 +4,7 @@
 # ships (nothing of it is kept in this tree). Included by lisafs-fuse.mk.
 #   make bench-fuse                      10,000 files, 256 MiB, 20,000 reads,
 #                                        5 interleaved repetitions
-#   make bench-fuse FS_BENCH_ARGS='-n 2000 -s 64 -r 5000 -R 7'
+#   make bench-fuse FS_BENCH_ARGS='-n 2000 -s 64 -r 5000 -R 7 -S 20'
 #   make bench-fuse FS_BENCH_NOHOSTFD=1  adds lisafs-fuse -o no_host_fd
 FS_BENCH        := $(BUILD)/bench/fs-bench
 PASSTHROUGH_SRC := /usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
