@@ -302,6 +302,40 @@ TEST_F(mid, create_io_sync)
 	EXPECT_EQ(0, lisafs_client_close(C, &ofd, 1));	/* unknown: ignored */
 }
 
+/*
+ * As root the server gives a new file the ids asked for, and chowns only
+ * when they differ: a chown to the same ids would clear the set-user-ID
+ * bit the file was created with.
+ */
+TEST_F(mid, create_owner)
+{
+	SKIP_IF_NO_SETUP();
+	struct lisafs_inode child;
+	uint64_t ofd;
+	int host = -1;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to give files away");
+	ASSERT_EQ(0, lisafs_client_open_create_at(C, ROOT, "suid", O_WRONLY,
+						  04755, geteuid(), getegid(),
+						  &child, &ofd, &host));
+	EXPECT_EQ(04755, child.stat.stx_mode & 07777);
+	EXPECT_EQ(geteuid(), child.stat.stx_uid);
+	if (host >= 0)
+		close(host);
+	ASSERT_EQ(0, lisafs_client_open_create_at(C, ROOT, "given", O_WRONLY,
+						  0644, 65534, 65533, &child,
+						  &ofd, &host));
+	EXPECT_EQ(65534, child.stat.stx_uid);
+	EXPECT_EQ(65533, child.stat.stx_gid);
+	if (host >= 0)
+		close(host);
+	ASSERT_EQ(0, lisafs_client_mkdirat(C, ROOT, "dir", S_IFDIR | 0755,
+					   65534, LISAFS_NO_GID, &child));
+	EXPECT_EQ(65534, child.stat.stx_uid);
+	EXPECT_EQ(getegid(), child.stat.stx_gid);
+}
+
 TEST_F(mid, pread_too_big_is_enobufs)
 {
 	SKIP_IF_NO_SETUP();

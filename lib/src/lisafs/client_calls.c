@@ -6,7 +6,6 @@
  * response with the bounded readers, so a garbled answer is -EPROTO.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -171,14 +170,14 @@ FLIPCALL_EXPORT int lisafs_client_walk_stat(struct lisafs_client *c,
 	return err;
 }
 
-/* Hand a donated host fd to the caller, or close it. */
+/*
+ * Hand a donated host fd to the caller, or close it. Both receive paths
+ * (sock.c, fdchannel) take fds with MSG_CMSG_CLOEXEC: no fcntl here.
+ */
 static void give_host_fd(struct lfs_tx *tx, int *host_fd)
 {
-	if (!host_fd)
-		return;
-	*host_fd = lfs_tx_take_fd(tx, 0);
-	if (*host_fd >= 0)
-		fcntl(*host_fd, F_SETFD, FD_CLOEXEC);
+	if (host_fd)
+		*host_fd = lfs_tx_take_fd(tx, 0);
 }
 
 FLIPCALL_EXPORT int lisafs_client_openat(struct lisafs_client *c, uint64_t fd,

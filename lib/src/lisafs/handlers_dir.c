@@ -24,11 +24,8 @@ static int finish_create(struct lfs_req *r, struct lfs_fd *dir,
 	int fd, err;
 
 	fd = lfs_open_child(dir->host_fd, name);
-	err = fd < 0 ? fd : lfs_chown_new(fd, cc->uid, cc->gid);
-	if (!err)
-		err = lfs_new_control(r->conn, fd, &ino);
-	else if (fd >= 0)
-		close(fd);
+	err = fd < 0 ? fd : lfs_new_owned_control(r->conn, fd, cc->uid,
+						   cc->gid, &ino);
 	if (err) {
 		unlinkat(dir->host_fd, name, is_dir ? AT_REMOVEDIR : 0);
 		return err;

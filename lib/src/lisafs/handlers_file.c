@@ -122,11 +122,8 @@ int lfs_h_open_create_at(struct lfs_req *r)
 	 * already point elsewhere.
 	 */
 	path_fd = lfs_reopen(r->conn->srv, fd, O_PATH);
-	err = path_fd < 0 ? path_fd : lfs_chown_new(path_fd, cc.uid, cc.gid);
-	if (!err)
-		err = lfs_new_control(r->conn, path_fd, &child);
-	else if (path_fd >= 0)
-		close(path_fd);
+	err = path_fd < 0 ? path_fd :
+	      lfs_new_owned_control(r->conn, path_fd, cc.uid, cc.gid, &child);
 	if (err) {
 		close(fd);
 		unlinkat(dir->host_fd, name, 0);

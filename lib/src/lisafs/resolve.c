@@ -87,16 +87,40 @@ int lfs_new_child_control(struct lfs_conn *c, int dirfd, const char *name,
 	return lfs_new_control(c, fd, ino);
 }
 
-int lfs_chown_new(int path_fd, uint32_t uid, uint32_t gid)
+/*
+ * Applies uid/gid to a new file as gVisor does, but only where they differ
+ * from what the file got: a chown that changes nothing still costs a
+ * journalled inode update, and clears the set-user-ID bit of a file that
+ * was just created with it.
+ */
+static int chown_new(int path_fd, uint32_t uid, uint32_t gid,
+		     struct statx *st)
 {
+	bool differs = (uid != LISAFS_NO_UID && uid != st->stx_uid) ||
+		       (gid != LISAFS_NO_GID && gid != st->stx_gid);
+
 	/* An unprivileged server creates files as itself, like gVisor's
 	 * gofer without CAP_CHOWN; only root honours the ids.
 	 */
-	if (geteuid() != 0 ||
-	    (uid == LISAFS_NO_UID && gid == LISAFS_NO_GID))
+	if (!differs || geteuid() != 0)
 		return 0;
 	if (fchownat(path_fd, "", uid, gid,
 		     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	return 0;
+	return lfs_statx(path_fd, st);
+}
+
+int lfs_new_owned_control(struct lfs_conn *c, int path_fd, uint32_t uid,
+			  uint32_t gid, struct lisafs_inode *ino)
+{
+	int err = lfs_statx(path_fd, &ino->stat);
+
+	if (!err)
+		err = chown_new(path_fd, uid, gid, &ino->stat);
+	if (err) {
+		close(path_fd);
+		return err;
+	}
+	return lfs_fdt_insert(&c->fdt, LFS_FD_CONTROL, path_fd,
+			      ino->stat.stx_mode, 0, &ino->fdid);
 }

@@ -162,8 +162,12 @@ int lfs_new_control(struct lfs_conn *c, int path_fd, struct lisafs_inode *ino);
 /* Control FDID for a name just created in dir. */
 int lfs_new_child_control(struct lfs_conn *c, int dirfd, const char *name,
 			  struct lisafs_inode *ino);
-/* Apply uid/gid to a new file as gVisor does (only when we may). */
-int lfs_chown_new(int path_fd, uint32_t uid, uint32_t gid);
+/*
+ * New control FDID for a file just created (path_fd, taken), owned by
+ * uid/gid as gVisor does (only when we may), filling ino.
+ */
+int lfs_new_owned_control(struct lfs_conn *c, int path_fd, uint32_t uid,
+			  uint32_t gid, struct lisafs_inode *ino);
 
 static inline bool lfs_readonly(const struct lfs_req *r)
 {
