@@ -3,9 +3,10 @@
 # nic-bench.sh FLIPCALL_NIC [JSON_OUT]: TCP throughput (iperf3, one
 # stream, NIC_BENCH_SECONDS each, default 3) between two network namespaces
 # joined by (1) a veth pair, the kernel's own path, (2) flipcall-nic over a
-# socketpair, (3) flipcall-nic over the sharedmem queues. The three take
-# turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy machine's noise
-# falls on all of them; each path's median counts. For the bridges it also
+# socketpair, (3) flipcall-nic over the sharedmem queues, and (4, 5) the two
+# bridges again with --offload (vnet header, TSO and checksum offload: 64 KiB
+# frames). They take turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy
+# machine's noise falls on all of them; each path's median counts. For the bridges it also
 # reports the CPU time both bridge processes spent per GB carried, which a
 # busy machine disturbs less than throughput. Prints a table, one JSON line
 # (also written to JSON_OUT) and the ratios. Needs root.
@@ -90,35 +91,38 @@ run_case() { # NAME UP_CMD DOWN_CMD
 	cpu_ticks[$1]=$(( ${cpu_ticks[$1]:-0} + t1 - t0 ))
 }
 
-cases="veth socketpair sharedmem"
+cases="veth socketpair sharedmem socketpair-offload sharedmem-offload"
 for _ in $(seq "$rounds"); do
 	for k in $cases; do
-		if [ $k = veth ]; then
-			run_case veth veth_up veth_down
-		else
-			run_case $k "nic_bridges_up $k" nic_bridges_down
-		fi
+		case $k in
+		veth) run_case veth veth_up veth_down ;;
+		*-offload)
+			run_case $k "nic_bridges_up ${k%-offload} --offload" \
+				nic_bridges_down ;;
+		*) run_case $k "nic_bridges_up $k" nic_bridges_down ;;
+		esac
 	done
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 printf '\nflipcall-nic: TCP throughput between two namespaces (iperf3, 1 stream, MTU 1500, median of %s x %s s)\n' "$rounds" "$secs"
-printf '%-28s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
+printf '%-36s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
 hz=$(getconf CLK_TCK)
 declare -A cpu_per_gb
 label() {
 	case $1 in
 	veth) echo "veth pair (kernel)" ;;
+	*-offload) echo "flipcall-nic over ${1%-offload} +offload" ;;
 	*) echo "flipcall-nic over $1" ;;
 	esac
 }
 gbit() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
 json="{\"bench\":\"flipcall-nic\",\"seconds\":$secs,\"rounds\":$rounds,\"mtu\":1500,\"paths\":{"
 sep=
-for k in veth socketpair sharedmem; do
+for k in $cases; do
 	if [ -z "${samples[$k]:-}" ]; then
-		printf '%-28s %8s\n' "$(label $k)" "-"
+		printf '%-36s %8s\n' "$(label $k)" "-"
 		continue
 	fi
 	bps[$k]=$(echo "${samples[$k]}" | median)
@@ -130,7 +134,7 @@ for k in veth socketpair sharedmem; do
 			-v b="${bytes[$k]}" 'BEGIN { printf "%.3f", t / hz / (b / 1e9) }')
 		cpu=${cpu_per_gb[$k]}
 	fi
-	printf '%-28s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
+	printf '%-36s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
 		"${list# }" "${retr[$k]}" "$cpu"
 	json="$json$sep\"$k\":{\"median_bps\":${bps[$k]},\"samples_bps\":[$(echo ${samples[$k]} | tr ' ' ,)],\"retransmits\":${retr[$k]}"
 	[ $k != veth ] && json="$json,\"bridge_cpu_s_per_gb\":${cpu_per_gb[$k]:-null}"
@@ -147,11 +151,20 @@ ratio() { # NUM DEN TEXT
 			"$(awk "BEGIN { printf \"%.2f\", ${bps[$1]} / ${bps[$2]} }")" "$3"
 	fi
 }
-ratio sharedmem socketpair " (target >= 1.50x)"
-ratio sharedmem veth ""
-ratio socketpair veth ""
-if [ -n "${cpu_per_gb[sharedmem]:-}" ] && [ -n "${cpu_per_gb[socketpair]:-}" ]; then
-	printf 'bridge CPU per GB, socketpair/sharedmem: %sx\n' \
-		"$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[socketpair]} / ${cpu_per_gb[sharedmem]} }")"
-fi
+ratio sharedmem-offload socketpair-offload " (offload on both; target >= 1.50x)"
+ratio sharedmem socketpair " (plain frames)"
+ratio sharedmem-offload socketpair " (queues with offload vs the plain socketpair bridge)"
+ratio sharedmem-offload sharedmem " (what offload buys the queues)"
+ratio socketpair-offload socketpair " (what offload buys the socketpair)"
+for k in sharedmem sharedmem-offload socketpair socketpair-offload; do
+	ratio $k veth ""
+done
+cpu_ratio() { # NUM DEN
+	if [ -n "${cpu_per_gb[$1]:-}" ] && [ -n "${cpu_per_gb[$2]:-}" ]; then
+		printf 'bridge CPU per GB, %s/%s: %sx\n' "$1" "$2" \
+			"$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[$1]} / ${cpu_per_gb[$2]} }")"
+	fi
+}
+cpu_ratio socketpair sharedmem
+cpu_ratio socketpair-offload sharedmem-offload
 exit 0
