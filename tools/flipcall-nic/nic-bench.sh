@@ -72,7 +72,8 @@ bridge_ticks() {
 	echo $t
 }
 
-declare -A samples retr bps cpu_ticks bytes
+declare -A samples retr bps cpu_ticks bytes round_bps
+round=0
 run_case() { # NAME UP_CMD DOWN_CMD
 	NIC_SERVER_PID= NIC_CLIENT_PID=
 	if ! $2; then
@@ -86,13 +87,14 @@ run_case() { # NAME UP_CMD DOWN_CMD
 	$3
 	[ -n "${b:-}" ] || return
 	samples[$1]="${samples[$1]:-} $b"
+	round_bps[$1.$round]=$b
 	retr[$1]=$(( ${retr[$1]:-0} + r ))
 	bytes[$1]=$(( ${bytes[$1]:-0} + n ))
 	cpu_ticks[$1]=$(( ${cpu_ticks[$1]:-0} + t1 - t0 ))
 }
 
 cases="veth socketpair sharedmem socketpair-offload sharedmem-offload"
-for _ in $(seq "$rounds"); do
+for round in $(seq "$rounds"); do
 	for k in $cases; do
 		case $k in
 		veth) run_case veth veth_up veth_down ;;
@@ -141,14 +143,22 @@ for k in $cases; do
 	json="$json}"
 	sep=,
 done
-json="$json}}"
-echo "$json"
-[ -n "$json_out" ] && echo "$json" >"$json_out"
+json="$json},\"ratios\":{"
+sep=
 
+# The ratio of the medians, and each round's own ratio (the spread).
 ratio() { # NUM DEN TEXT
 	if [ -n "${bps[$1]:-}" ] && [ -n "${bps[$2]:-}" ] && [ "${bps[$2]}" != 0 ]; then
-		printf 'ratio %s/%s: %sx%s\n' "$1" "$2" \
-			"$(awk "BEGIN { printf \"%.2f\", ${bps[$1]} / ${bps[$2]} }")" "$3"
+		m=$(awk "BEGIN { printf \"%.2f\", ${bps[$1]} / ${bps[$2]} }")
+		per=
+		for i in $(seq "$rounds"); do
+			a=${round_bps[$1.$i]:-} b=${round_bps[$2.$i]:-}
+			[ -n "$a" ] && [ -n "$b" ] &&
+				per="$per $(awk "BEGIN { printf \"%.2f\", $a / $b }")"
+		done
+		printf 'ratio %s/%s: %sx%s; per round:%s\n' "$1" "$2" "$m" "$3" "$per"
+		json="$json$sep\"$1/$2\":{\"median\":$m,\"per_round\":[$(echo $per | tr ' ' ,)]}"
+		sep=,
 	fi
 }
 ratio sharedmem-offload socketpair-offload " (offload on both; target >= 1.50x)"
@@ -161,10 +171,15 @@ for k in sharedmem sharedmem-offload socketpair socketpair-offload; do
 done
 cpu_ratio() { # NUM DEN
 	if [ -n "${cpu_per_gb[$1]:-}" ] && [ -n "${cpu_per_gb[$2]:-}" ]; then
-		printf 'bridge CPU per GB, %s/%s: %sx\n' "$1" "$2" \
-			"$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[$1]} / ${cpu_per_gb[$2]} }")"
+		m=$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[$1]} / ${cpu_per_gb[$2]} }")
+		printf 'bridge CPU per GB, %s/%s: %sx\n' "$1" "$2" "$m"
+		json="$json$sep\"cpu_per_gb $1/$2\":$m"
+		sep=,
 	fi
 }
 cpu_ratio socketpair sharedmem
 cpu_ratio socketpair-offload sharedmem-offload
+json="$json},\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+echo "$json"
+[ -n "$json_out" ] && echo "$json" >"$json_out"
 exit 0
