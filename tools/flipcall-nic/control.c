@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -133,9 +132,7 @@ int control_peer_gone(int fd)
 	n = recv(fd, &byte, 1, MSG_DONTWAIT);
 	if (n == 0)
 		return 1;
-	if (n == 1 && byte == OFFLOAD_HELLO) {
-		fprintf(stderr, "flipcall-nic: the peer runs with --offload, this bridge without\n");
-		return 1;
-	}
+	if (n == 1 && byte == OFFLOAD_HELLO)
+		return -EPROTO;
 	return n < 0 && errno != EAGAIN && errno != EINTR;
 }

@@ -32,8 +32,8 @@ int control_set_timeout(int fd, unsigned int seconds);
  */
 int control_offload_handshake(int fd);
 /*
- * 1 if the peer closed its end (or, on a bridge without --offload, sent
- * the offload hello: says so on stderr), 0 if not (never blocks).
+ * 1 if the peer closed its end, 0 if not (never blocks); -EPROTO if it
+ * sent the offload hello (it runs with --offload, this bridge without).
  */
 int control_peer_gone(int fd);
 

@@ -313,6 +313,9 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 	}
 	if (r == BRIDGE_PEER_GONE)
 		fprintf(stderr, "flipcall-nic: %s: peer gone\n", o->tap);
+	else if (r == BRIDGE_PEER_OFFLOAD)
+		fprintf(stderr, "flipcall-nic: %s: the peer runs with --offload, this bridge without\n",
+			o->tap);
 	else if (r == -EBADFD)
 		fprintf(stderr, "flipcall-nic: %s: the TAP device went away\n",
 			o->tap);
