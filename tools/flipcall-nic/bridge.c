@@ -309,8 +309,10 @@ static int bridge_sleep(struct bridge *b)
 	r = ppoll(fds, POLL_COUNT, tp, b->cfg.sleep_mask);
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
-	if ((fds[POLL_CTRL].revents && control_peer_gone(b->cfg.ctrl_fd)) ||
-	    (fds[POLL_RX].revents & (POLLHUP | POLLERR)) ||
+	r = fds[POLL_CTRL].revents ? control_peer_gone(b->cfg.ctrl_fd) : 0;
+	if (r < 0)
+		return BRIDGE_PEER_OFFLOAD;
+	if (r || (fds[POLL_RX].revents & (POLLHUP | POLLERR)) ||
 	    b->cfg.ops->peer_gone(b->cfg.t))
 		return BRIDGE_PEER_GONE;
 	if (fds[POLL_TAP].revents & (POLLERR | POLLHUP | POLLNVAL))
@@ -344,9 +346,12 @@ int bridge_run(struct bridge *b)
 			return peer_gone_or(r);
 		progress += r;
 		if (progress) {
-			if (++b->busy_rounds % BUSY_ROUNDS_PER_CHECK == 0 &&
-			    control_peer_gone(b->cfg.ctrl_fd))
-				return BRIDGE_PEER_GONE;
+			if (++b->busy_rounds % BUSY_ROUNDS_PER_CHECK)
+				continue;
+			r = control_peer_gone(b->cfg.ctrl_fd);
+			if (r)
+				return r < 0 ? BRIDGE_PEER_OFFLOAD :
+					       BRIDGE_PEER_GONE;
 			continue;
 		}
 		r = bridge_sleep(b);

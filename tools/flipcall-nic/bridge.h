@@ -17,6 +17,7 @@ enum bridge_end {
 	BRIDGE_STOP = 1,	/* *stop was set */
 	BRIDGE_REPORT,		/* *report was set (and is now cleared) */
 	BRIDGE_PEER_GONE,
+	BRIDGE_PEER_OFFLOAD,	/* the peer runs with --offload, we without */
 };
 
 struct bridge_config {

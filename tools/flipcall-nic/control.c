@@ -10,6 +10,9 @@
 
 #include "control.h"
 
+/* The whole offload hello message. */
+#define OFFLOAD_HELLO	'O'
+
 static int fill_addr(struct sockaddr_un *sun, const char *path)
 {
 	memset(sun, 0, sizeof(*sun));
@@ -99,6 +102,22 @@ int control_set_timeout(int fd, unsigned int seconds)
 	return 0;
 }
 
+int control_offload_handshake(int fd)
+{
+	char msg = OFFLOAD_HELLO;
+	ssize_t n;
+
+	if (send(fd, &msg, 1, MSG_NOSIGNAL) != 1)
+		return errno == EPIPE || errno == ECONNRESET ? -EPROTO : -errno;
+	while ((n = recv(fd, &msg, 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n == 1 && msg == OFFLOAD_HELLO)
+		return 0;
+	if (n < 0 && errno != EAGAIN && errno != ECONNRESET)
+		return -errno;
+	return -EPROTO;
+}
+
 int control_peer_gone(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -113,5 +132,7 @@ int control_peer_gone(int fd)
 	n = recv(fd, &byte, 1, MSG_DONTWAIT);
 	if (n == 0)
 		return 1;
+	if (n == 1 && byte == OFFLOAD_HELLO)
+		return -EPROTO;
 	return n < 0 && errno != EAGAIN && errno != EINTR;
 }

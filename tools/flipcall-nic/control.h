@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The control socket: a connected AF_UNIX SOCK_SEQPACKET socket to the peer
- * bridge. Setup passes the transport's fds over it (fdchannel format); after
+ * bridge. Setup passes the transport's fds over it (fdchannel format); then
+ * bridges with --offload exchange one hello message (so both sides agree
+ * that frames carry a virtio_net_hdr; a plain peer never sends one); after
  * that it carries nothing, and its hang-up is how a bridge learns that its
  * peer is gone, whatever the transport.
  */
@@ -23,7 +25,16 @@ int control_connect(const char *path, unsigned int wait_s,
 int control_adopt(int fd);
 /* Bound every blocking send/receive on @fd (0: no bound). */
 int control_set_timeout(int fd, unsigned int seconds);
-/* 1 if the peer closed its end, 0 if not (never blocks). */
+/*
+ * Send the offload hello and wait (within the socket's timeout) for the
+ * peer's: 0, -EPROTO if the peer closed or timed out without one (it runs
+ * without --offload), or another negative errno.
+ */
+int control_offload_handshake(int fd);
+/*
+ * 1 if the peer closed its end, 0 if not (never blocks); -EPROTO if it
+ * sent the offload hello (it runs with --offload, this bridge without).
+ */
 int control_peer_gone(int fd);
 
 #endif

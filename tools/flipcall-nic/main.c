@@ -40,6 +40,7 @@ struct options {
 	int fd;
 	unsigned int mtu;
 	int json_stats;
+	int offload;
 	unsigned int transport_flags;
 	const struct nic_transport_ops *ops;
 };
@@ -61,7 +62,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: flipcall-nic --tap NAME (--server | --client) (--socket PATH | --fd N)\n"
-		"                    [--transport NAME] [--memfd] [--mtu N] [--stats]\n"
+		"                    [--transport NAME] [--memfd | --offload] [--mtu N] [--stats]\n"
 		"transports (the first is the default): %s\n", nic_transport_names());
 }
 
@@ -78,9 +79,10 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 	return 0;
 }
 
-static unsigned int mtu_limit(const struct nic_transport_ops *ops)
+static unsigned int mtu_limit(const struct options *o)
 {
-	size_t limit = ops->frame_limit() - FRAME_OVERHEAD;
+	size_t limit = o->ops->frame_limit() - FRAME_OVERHEAD -
+		       (o->offload ? TAP_VNET_HDR_LEN : 0);
 
 	return limit < TAP_MAX_MTU ? limit : TAP_MAX_MTU;
 }
@@ -97,6 +99,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "stats", no_argument, NULL, 'j' },
 		{ "transport", required_argument, NULL, 'T' },
 		{ "memfd", no_argument, NULL, 'M' },
+		{ "offload", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -143,6 +146,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'M':
 			o->transport_flags |= NIC_TRANSPORT_MEMFD;
 			break;
+		case 'O':
+			o->offload = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -155,14 +161,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "flipcall-nic: need --tap, one of --server/--client and one of --socket/--fd\n");
 		return -1;
 	}
+	/* --memfd is for gVisor peers, which expect plain Ethernet frames. */
+	if (o->offload && (o->transport_flags & NIC_TRANSPORT_MEMFD)) {
+		fprintf(stderr, "flipcall-nic: --offload and --memfd exclude each other\n");
+		return -1;
+	}
 	o->ops = nic_transport_find(transport);
 	if (!o->ops) {
 		fprintf(stderr, "flipcall-nic: no transport '%s'\n", transport);
 		return -1;
 	}
-	if (o->mtu < MIN_MTU || o->mtu > mtu_limit(o->ops)) {
+	if (o->mtu < MIN_MTU || o->mtu > mtu_limit(o)) {
 		fprintf(stderr, "flipcall-nic: --mtu must be %u..%u for %s\n",
-			MIN_MTU, mtu_limit(o->ops), o->ops->name);
+			MIN_MTU, mtu_limit(o), o->ops->name);
 		return -1;
 	}
 	return 0;
@@ -246,7 +257,9 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 		.side = o->side,
 		.flags = o->transport_flags,
 		.ctrl_fd = ctrl_fd,
-		.frame_max = o->mtu + FRAME_OVERHEAD,
+		/* With offload, frames are as large as the transport allows. */
+		.frame_max = o->offload ? o->ops->frame_limit() :
+					  o->mtu + FRAME_OVERHEAD,
 	};
 	struct bridge_config cfg = {
 		.tap_fd = tap_fd,
@@ -269,6 +282,18 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 			o->ops->name, strerror(-r));
 		return 1;
 	}
+	if (o->offload) {
+		r = control_offload_handshake(ctrl_fd);
+		if (r) {
+			o->ops->destroy(cfg.t);
+			if (stop_requested)
+				return 0;
+			fprintf(stderr, "flipcall-nic: offload handshake: %s\n",
+				r == -EPROTO ? "the peer runs without --offload" :
+					       strerror(-r));
+			return 1;
+		}
+	}
 	control_set_timeout(ctrl_fd, 0);
 	r = bridge_create(&cfg, &b);
 	if (r) {
@@ -276,9 +301,10 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 		fprintf(stderr, "flipcall-nic: %s\n", strerror(-r));
 		return 1;
 	}
-	fprintf(stderr, "flipcall-nic: %s: forwarding over %s (%s) as %s, MTU %u\n",
+	fprintf(stderr, "flipcall-nic: %s: forwarding over %s (%s) as %s, MTU %u%s\n",
 		o->tap, o->ops->name, o->ops->describe(cfg.t),
-		o->side == NIC_SERVER ? "server" : "client", o->mtu);
+		o->side == NIC_SERVER ? "server" : "client", o->mtu,
+		o->offload ? ", offload (vnet header, TSO, checksum)" : "");
 	block_signals();
 	while ((r = bridge_run(b)) == BRIDGE_REPORT) {
 		report(b, o, 0);
@@ -287,6 +313,9 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 	}
 	if (r == BRIDGE_PEER_GONE)
 		fprintf(stderr, "flipcall-nic: %s: peer gone\n", o->tap);
+	else if (r == BRIDGE_PEER_OFFLOAD)
+		fprintf(stderr, "flipcall-nic: %s: the peer runs with --offload, this bridge without\n",
+			o->tap);
 	else if (r == -EBADFD)
 		fprintf(stderr, "flipcall-nic: %s: the TAP device went away\n",
 			o->tap);
@@ -311,7 +340,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	install_signals(&sleep_mask);
-	tap_fd = tap_open(o.tap, o.mtu, &why);
+	tap_fd = tap_open(o.tap, o.mtu, o.offload, &why);
 	if (tap_fd < 0) {
 		fprintf(stderr, "flipcall-nic: %s: %s: %s\n", o.tap, why,
 			strerror(-tap_fd));

@@ -3,9 +3,10 @@
 # nic-bench.sh FLIPCALL_NIC [JSON_OUT]: TCP throughput (iperf3, one
 # stream, NIC_BENCH_SECONDS each, default 3) between two network namespaces
 # joined by (1) a veth pair, the kernel's own path, (2) flipcall-nic over a
-# socketpair, (3) flipcall-nic over the sharedmem queues. The three take
-# turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy machine's noise
-# falls on all of them; each path's median counts. For the bridges it also
+# socketpair, (3) flipcall-nic over the sharedmem queues, and (4, 5) the two
+# bridges again with --offload (vnet header, TSO and checksum offload: 64 KiB
+# frames). They take turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy
+# machine's noise falls on all of them; each path's median counts. For the bridges it also
 # reports the CPU time both bridge processes spent per GB carried, which a
 # busy machine disturbs less than throughput. Prints a table, one JSON line
 # (also written to JSON_OUT) and the ratios. Needs root.
@@ -71,7 +72,8 @@ bridge_ticks() {
 	echo $t
 }
 
-declare -A samples retr bps cpu_ticks bytes
+declare -A samples retr bps cpu_ticks bytes round_bps
+round=0
 run_case() { # NAME UP_CMD DOWN_CMD
 	NIC_SERVER_PID= NIC_CLIENT_PID=
 	if ! $2; then
@@ -85,40 +87,44 @@ run_case() { # NAME UP_CMD DOWN_CMD
 	$3
 	[ -n "${b:-}" ] || return
 	samples[$1]="${samples[$1]:-} $b"
+	round_bps[$1.$round]=$b
 	retr[$1]=$(( ${retr[$1]:-0} + r ))
 	bytes[$1]=$(( ${bytes[$1]:-0} + n ))
 	cpu_ticks[$1]=$(( ${cpu_ticks[$1]:-0} + t1 - t0 ))
 }
 
-cases="veth socketpair sharedmem"
-for _ in $(seq "$rounds"); do
+cases="veth socketpair sharedmem socketpair-offload sharedmem-offload"
+for round in $(seq "$rounds"); do
 	for k in $cases; do
-		if [ $k = veth ]; then
-			run_case veth veth_up veth_down
-		else
-			run_case $k "nic_bridges_up $k" nic_bridges_down
-		fi
+		case $k in
+		veth) run_case veth veth_up veth_down ;;
+		*-offload)
+			run_case $k "nic_bridges_up ${k%-offload} --offload" \
+				nic_bridges_down ;;
+		*) run_case $k "nic_bridges_up $k" nic_bridges_down ;;
+		esac
 	done
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 printf '\nflipcall-nic: TCP throughput between two namespaces (iperf3, 1 stream, MTU 1500, median of %s x %s s)\n' "$rounds" "$secs"
-printf '%-28s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
+printf '%-36s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
 hz=$(getconf CLK_TCK)
 declare -A cpu_per_gb
 label() {
 	case $1 in
 	veth) echo "veth pair (kernel)" ;;
+	*-offload) echo "flipcall-nic over ${1%-offload} +offload" ;;
 	*) echo "flipcall-nic over $1" ;;
 	esac
 }
 gbit() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
 json="{\"bench\":\"flipcall-nic\",\"seconds\":$secs,\"rounds\":$rounds,\"mtu\":1500,\"paths\":{"
 sep=
-for k in veth socketpair sharedmem; do
+for k in $cases; do
 	if [ -z "${samples[$k]:-}" ]; then
-		printf '%-28s %8s\n' "$(label $k)" "-"
+		printf '%-36s %8s\n' "$(label $k)" "-"
 		continue
 	fi
 	bps[$k]=$(echo "${samples[$k]}" | median)
@@ -130,28 +136,50 @@ for k in veth socketpair sharedmem; do
 			-v b="${bytes[$k]}" 'BEGIN { printf "%.3f", t / hz / (b / 1e9) }')
 		cpu=${cpu_per_gb[$k]}
 	fi
-	printf '%-28s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
+	printf '%-36s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
 		"${list# }" "${retr[$k]}" "$cpu"
 	json="$json$sep\"$k\":{\"median_bps\":${bps[$k]},\"samples_bps\":[$(echo ${samples[$k]} | tr ' ' ,)],\"retransmits\":${retr[$k]}"
 	[ $k != veth ] && json="$json,\"bridge_cpu_s_per_gb\":${cpu_per_gb[$k]:-null}"
 	json="$json}"
 	sep=,
 done
-json="$json}}"
-echo "$json"
-[ -n "$json_out" ] && echo "$json" >"$json_out"
+json="$json},\"ratios\":{"
+sep=
 
+# The ratio of the medians, and each round's own ratio (the spread).
 ratio() { # NUM DEN TEXT
 	if [ -n "${bps[$1]:-}" ] && [ -n "${bps[$2]:-}" ] && [ "${bps[$2]}" != 0 ]; then
-		printf 'ratio %s/%s: %sx%s\n' "$1" "$2" \
-			"$(awk "BEGIN { printf \"%.2f\", ${bps[$1]} / ${bps[$2]} }")" "$3"
+		m=$(awk "BEGIN { printf \"%.2f\", ${bps[$1]} / ${bps[$2]} }")
+		per=
+		for i in $(seq "$rounds"); do
+			a=${round_bps[$1.$i]:-} b=${round_bps[$2.$i]:-}
+			[ -n "$a" ] && [ -n "$b" ] &&
+				per="$per $(awk "BEGIN { printf \"%.2f\", $a / $b }")"
+		done
+		printf 'ratio %s/%s: %sx%s; per round:%s\n' "$1" "$2" "$m" "$3" "$per"
+		json="$json$sep\"$1/$2\":{\"median\":$m,\"per_round\":[$(echo $per | tr ' ' ,)]}"
+		sep=,
 	fi
 }
-ratio sharedmem socketpair " (target >= 1.50x)"
-ratio sharedmem veth ""
-ratio socketpair veth ""
-if [ -n "${cpu_per_gb[sharedmem]:-}" ] && [ -n "${cpu_per_gb[socketpair]:-}" ]; then
-	printf 'bridge CPU per GB, socketpair/sharedmem: %sx\n' \
-		"$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[socketpair]} / ${cpu_per_gb[sharedmem]} }")"
-fi
+ratio sharedmem-offload socketpair-offload " (offload on both; target >= 1.50x)"
+ratio sharedmem socketpair " (plain frames)"
+ratio sharedmem-offload socketpair " (queues with offload vs the plain socketpair bridge)"
+ratio sharedmem-offload sharedmem " (what offload buys the queues)"
+ratio socketpair-offload socketpair " (what offload buys the socketpair)"
+for k in sharedmem sharedmem-offload socketpair socketpair-offload; do
+	ratio $k veth ""
+done
+cpu_ratio() { # NUM DEN
+	if [ -n "${cpu_per_gb[$1]:-}" ] && [ -n "${cpu_per_gb[$2]:-}" ]; then
+		m=$(awk "BEGIN { printf \"%.2f\", ${cpu_per_gb[$1]} / ${cpu_per_gb[$2]} }")
+		printf 'bridge CPU per GB, %s/%s: %sx\n' "$1" "$2" "$m"
+		json="$json$sep\"cpu_per_gb $1/$2\":$m"
+		sep=,
+	fi
+}
+cpu_ratio socketpair sharedmem
+cpu_ratio socketpair-offload sharedmem-offload
+json="$json},\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+echo "$json"
+[ -n "$json_out" ] && echo "$json" >"$json_out"
 exit 0

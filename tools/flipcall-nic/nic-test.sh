@@ -65,9 +65,9 @@ tcp_transfer_ok() {
 		[ "$sent" != e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 ]
 }
 
-json_to_peer_packets() { # FILE: the last JSON line's to_peer.packets
+json_to_peer() { # FILE FIELD: the last JSON line's to_peer.FIELD
 	python3 -c 'import json,sys
-print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["to_peer"]["packets"])' "$1" 2>/dev/null
+print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["to_peer"][sys.argv[2]])' "$1" "$2" 2>/dev/null
 }
 
 # memfd descriptors and mappings of a process (the queues are mapped, and
@@ -76,10 +76,13 @@ memfds_of() {
 	{ ls -l /proc/"$1"/fd; cat /proc/"$1"/maps; } 2>/dev/null | grep -c 'memfd:'
 }
 
-# Traffic, stats and SIGTERM over one transport.
+# Traffic, stats and SIGTERM over one transport (with --offload: t is
+# TRANSPORT+offload).
 traffic_tests() {
 	t=$1
-	if ! nic_bridges_up "$t" --stats; then
+	set -- ${t%+offload}
+	[ "$t" != "$1" ] && set -- "$1" --offload
+	if ! nic_bridges_up "$@" --stats; then
 		show_logs
 		ok 1 "$t/bridges_up"
 		nic_bridges_down
@@ -103,10 +106,22 @@ traffic_tests() {
 	server=$NIC_SERVER_PID client=$NIC_CLIENT_PID
 	kill -TERM $server
 	nic_wait_exit $server 5
-	packets=$(json_to_peer_packets "$NIC_DIR/server.out")
+	packets=$(json_to_peer "$NIC_DIR/server.out" packets)
 	[ "$NIC_RC" = 0 ] && [ "${packets:-0}" -gt 100 ]
 	ok $? "$t/sigterm_exits_0_with_json_stats" \
 		"exit $NIC_RC, to_peer.packets '$packets'"
+	# The 256 MiB went A -> B: in frames far above the MTU (GSO) only
+	# with offload.
+	bytes=$(json_to_peer "$NIC_DIR/server.out" bytes)
+	avg=$(( ${bytes:-0} / (${packets:-0} > 0 ? packets : 1) ))
+	echo "# average frame A -> B: $avg bytes"
+	if [ "${2:-}" = --offload ]; then
+		[ "$avg" -gt 3000 ]
+	else
+		[ "$avg" -gt 0 ] && [ "$avg" -le 1518 ]
+	fi
+	ok $? "$t/frame_sizes_match_offload_setting" \
+		"average frame A -> B: $avg bytes"
 	nic_wait_exit $client 5
 	[ "$NIC_RC" = 3 ] && grep -q 'peer gone' "$NIC_DIR/client.log"
 	ok $? "$t/peer_reports_terminated_server_gone" "client exit $NIC_RC"
@@ -117,7 +132,9 @@ traffic_tests() {
 # leaving nothing behind.
 peer_death_tests() {
 	t=$1
-	if ! nic_bridges_up "$t" --mtu 9000; then
+	set -- ${t%+offload}
+	[ "$t" != "$1" ] && set -- "$1" --offload
+	if ! nic_bridges_up "$@" --mtu 9000; then
 		show_logs
 		ok 1 "$t/mtu_9000_unfragmented_ping" "bridges with --mtu 9000 did not come up"
 		nic_bridges_down
@@ -137,7 +154,7 @@ peer_death_tests() {
 	ok $? "$t/killed_peer_seen_gone" "server exit $NIC_RC"
 	# Exited and reaped: its memfds and mappings went with it. The queues
 	# were there before (so this check could see them).
-	{ [ "$t" != sharedmem ] || [ "$before" -gt 0 ]; } &&
+	{ [ "$1" != sharedmem ] || [ "$before" -gt 0 ]; } &&
 		[ ! -e /proc/$server ] && [ ! -e /proc/$client ] &&
 		! ip netns pids "$NIC_NS_A" | grep -q . &&
 		! ip netns pids "$NIC_NS_B" | grep -q .
@@ -146,21 +163,29 @@ peer_death_tests() {
 }
 
 # A client of the other transport gets descriptors it cannot use: it must
-# fail cleanly (exit 1), and the server must not outlive it.
+# fail cleanly (exit 1), and the server must not outlive it. The same when
+# only one side has --offload (TRANSPORT+offload): the hello exchange
+# catches it before any frame is misread.
 mismatch_test() { # SERVER_TRANSPORT CLIENT_TRANSPORT
 	rm -f "$NIC_DIR/ctl"
+	s_args="--transport ${1%+offload}" c_args="--transport ${2%+offload}"
+	[ "$1" != "${1%+offload}" ] && s_args="$s_args --offload"
+	[ "$2" != "${2%+offload}" ] && c_args="$c_args --offload"
 	ip netns exec "$NIC_NS_A" "$NIC_BIN" --tap $NIC_TAP --server \
-		--socket "$NIC_DIR/ctl" --transport "$1" 2>"$NIC_DIR/server.log" &
+		--socket "$NIC_DIR/ctl" $s_args 2>"$NIC_DIR/server.log" &
 	server=$!
 	ip netns exec "$NIC_NS_B" "$NIC_BIN" --tap $NIC_TAP --client \
-		--socket "$NIC_DIR/ctl" --transport "$2" 2>"$NIC_DIR/client.log" &
+		--socket "$NIC_DIR/ctl" $c_args 2>"$NIC_DIR/client.log" &
 	client=$!
 	NIC_PIDS="$server $client"
 	nic_wait_exit $client 15
 	client_rc=$NIC_RC
 	nic_wait_exit $server 5
-	# The server fails its own setup (1) or sees the peer go (3).
-	[ "$client_rc" = 1 ] && { [ "$NIC_RC" = 1 ] || [ "$NIC_RC" = 3 ]; }
+	# The server fails its own setup (1) or sees the peer go (3). An
+	# offload mismatch is named as such.
+	[ "$client_rc" = 1 ] && { [ "$NIC_RC" = 1 ] || [ "$NIC_RC" = 3 ]; } &&
+		{ [ "$1$2" = "${1%+offload}${2%+offload}" ] ||
+		  cat "$NIC_DIR/server.log" "$NIC_DIR/client.log" | grep -q 'offload'; }
 	ok $? "mismatch/$2_client_of_$1_server_fails" \
 		"client exit $client_rc, server exit $NIC_RC: $(cat "$NIC_DIR/client.log")"
 	NIC_PIDS=
@@ -248,18 +273,22 @@ if [ -n "$why" ]; then
 	echo "ok 1 flipcall-nic # SKIP $why"
 	exit 0
 fi
-echo "1..26"
+echo "1..53"
 
 "$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
 ok $(($? != 2)) usage/mtu_above_limit_rejected
+"$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --offload --memfd 2>/dev/null
+ok $(($? != 2)) usage/offload_with_memfd_rejected
 
 nic_netns_up || { ok 1 netns_up; exit 1; }
-for t in sharedmem socketpair; do
+for t in sharedmem socketpair sharedmem+offload socketpair+offload; do
 	traffic_tests $t
 	peer_death_tests $t
 done
 mismatch_test socketpair sharedmem
 mismatch_test sharedmem socketpair
+mismatch_test sharedmem+offload sharedmem
+mismatch_test sharedmem sharedmem+offload
 fd_test
 setup_signal_test
 tap_deleted_test

@@ -2,7 +2,10 @@
 /*
  * Without IFF_VNET_HDR the kernel segments and checksums everything before
  * it reaches us, so each read is one complete Ethernet frame no longer than
- * the interface's MTU plus its header.
+ * the interface's MTU plus its header. With it (--offload) the kernel skips
+ * both: a TCP sender's 64 KiB super-frame crosses the bridge in one read and
+ * one write, with a virtio_net_hdr saying how to finish it, and the
+ * receiving stack takes it whole, so per-packet costs fall ~40-fold.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,10 +33,30 @@ static int set_mtu(const char *name, unsigned int mtu)
 	return err;
 }
 
-int tap_open(const char *name, unsigned int mtu, const char **why)
+/* Checksums and TCP segmentation left to whoever finally receives. */
+static int enable_offload(int fd, const char **why)
+{
+	int hdr_len = TAP_VNET_HDR_LEN;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0) {
+		*why = "TUNSETVNETHDRSZ";
+		return -errno;
+	}
+	if (ioctl(fd, TUNSETOFFLOAD,
+		  TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN) < 0) {
+		*why = "TUNSETOFFLOAD";
+		return -errno;
+	}
+	return 0;
+}
+
+int tap_open(const char *name, unsigned int mtu, int offload, const char **why)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 	int fd, err;
+
+	if (offload)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 
 	if (strlen(name) >= IFNAMSIZ) {
 		*why = "interface name too long";
@@ -49,6 +72,11 @@ int tap_open(const char *name, unsigned int mtu, const char **why)
 		err = -errno;
 		*why = "TUNSETIFF";
 		goto fail;
+	}
+	if (offload) {
+		err = enable_offload(fd, why);
+		if (err)
+			goto fail;
 	}
 	if (mtu) {
 		err = set_mtu(name, mtu);
