@@ -122,6 +122,8 @@ bench-icount)
 demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
 esac
 # VM_TOOLS: programs the tests call (lisafs-fuse, flipcall-nic...), on PATH.
+# They link the shared libflipcall from the build, as packaged.
+export LD_LIBRARY_PATH=$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 for t in ${VM_TOOLS:-}; do
 	[ -x "$t" ] && deps+=(-t "$t") || echo "vm: tool $t was not built; the tests that need it will fail"
 done
