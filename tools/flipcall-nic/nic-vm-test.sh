@@ -108,6 +108,7 @@ if [ -n "$why" ]; then
 	exit 1
 fi
 echo "1..9"
+started=$(awk '{ printf "%d\n", $1 }' /proc/uptime)
 refs_before=$(module_refs)
 
 # nsenter, not in_a: a function in the background would be a subshell,
@@ -163,4 +164,5 @@ others=$(pidof flipcall-nic)
 ok $? no_process_left "ours left: $left; any flipcall-nic: $others"
 wait_for 5 test "$(module_refs)" = "$refs_before"
 ok $? module_references_back "before $refs_before, now $(module_refs)"
+echo "# took $(($(awk '{ printf "%d\n", $1 }' /proc/uptime) - started)) s"
 exit $failed
