@@ -33,6 +33,7 @@ VM_CHECKS       :=
 BENCH_TARGETS   :=
 VM_TEST_BINS    :=
 VM_BENCH_BINS   :=
+VM_TOOLS        :=
 INSTALL_TARGETS :=
 
 .PHONY: all check check-native check-vm demo bench bench-vm install deps clean \

@@ -17,7 +17,7 @@
 # A missing "@@ end" means the VM died inside that section; a missing
 # verdict means it crashed.
 
-PATH=/bin
+PATH=/bin:/usr/local/bin	# tools the tests call (mkinitramfs.sh -t)
 LD_LIBRARY_PATH=/usr/local/lib	# libraries from outside /lib (mkinitramfs.sh)
 export PATH LD_LIBRARY_PATH
 mount -t proc proc /proc

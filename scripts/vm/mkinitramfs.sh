@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# mkinitramfs.sh OUT MODULE.ko [-d DEP.ko]... [PROGRAM]...
+# mkinitramfs.sh OUT MODULE.ko [-d DEP.ko]... [-t TOOL]... [PROGRAM]...
 # Pack the test VM's initramfs: busybox-static, scripts/vm/init.sh as /init,
 # the module (debug info stripped), Debian modules it depends on (-d, loaded
-# first, in order) and the programs to run (/progs, in the order given), with
+# first, in order), tools the programs call (-t, in /usr/local/bin, on init's
+# PATH) and the programs to run (/progs, in the order given), with
 # the shared libraries they link. Libraries from outside the system
 # directories (e.g. libflipcall.so from build/) go to /usr/local/lib.
 # LD_LIBRARY_PATH is used to resolve them. PROG_ARGS, if set, is given to
@@ -13,8 +14,13 @@ set -euo pipefail
 out=$1 module=$2
 shift 2
 deps=()
-while [ $# -gt 0 ] && [ "$1" = -d ]; do
-	deps+=("$2")
+tools=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-d) deps+=("$2") ;;
+	-t) tools+=("$2") ;;
+	*) break ;;
+	esac
 	shift 2
 done
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +31,10 @@ busybox=/bin/busybox
 root=$(mktemp -d "${out}.root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 chmod 755 "$root"	# the guest's "/": tests run programs as other users
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,progs,lib/deps,usr/local/lib}
+mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,progs,lib/deps,usr/local/bin,usr/local/lib}
+# libfuse (run as root, it mounts without fusermount3) keeps /etc/mtab
+# only where it is not a link to the kernel's table.
+ln -s /proc/self/mounts "$root/etc/mtab"
 cp "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
@@ -65,6 +74,11 @@ copy_libs() {
 		cp -L "$lib" "$dest"
 	done
 }
+
+for tool in ${tools[@]+"${tools[@]}"}; do
+	cp "$tool" "$root/usr/local/bin/$(basename "$tool")"
+	copy_libs "$tool"
+done
 
 for prog in "$@"; do
 	name=$(basename "$prog")

@@ -23,6 +23,7 @@
 # program names), KUNIT_ONLY=1, VM_TEST_TIMEOUT (per program, s),
 # VM_TIMEOUT (whole boot, s), VM_MEM (MiB), VM_SHOW=all (whole console),
 # VM_BENCH_ARGS (arguments of every bench program, "{}" = its name),
+# VM_TOOLS (programs the tests call, packed into /usr/local/bin),
 # KMOD_SRC (a tree to build the module from instead of this one).
 set -uo pipefail
 
@@ -120,6 +121,12 @@ bench-icount)
 	export PROG_ARGS="-I ${VM_BENCH_ARGS-"-P $places -j {}.json"}" ;;
 demo) export PROG_ARGS=${DEMO_ARGS:-} ;;
 esac
+# VM_TOOLS: programs the tests call (lisafs-fuse, flipcall-nic...), on PATH.
+# They link the shared libflipcall from the build, as packaged.
+export LD_LIBRARY_PATH=$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+for t in ${VM_TOOLS:-}; do
+	[ -x "$t" ] && deps+=(-t "$t") || echo "vm: tool $t was not built; the tests that need it will fail"
+done
 "$here/mkinitramfs.sh" "$out/initramfs.cpio" "$ko" ${deps[@]+"${deps[@]}"} ${progs[@]+"${progs[@]}"} ||
 	fail_stage "packing the initramfs failed"
 

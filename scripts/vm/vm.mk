@@ -35,9 +35,12 @@ vm-deps:
 
 # Programs that fail to build are reported by the stage ("not built"), so
 # a build error shows up in the summary instead of silently skipping a stage.
+# VM_TOOLS (from the fragments): programs the VM tests call, on the guest's
+# PATH (/usr/local/bin).
 check-vm-debug: vm-deps
-	-@$(if $(VM_TEST_BINS),$(MAKE) --no-print-directory -k $(VM_TEST_BINS))
-	@VM_TESTS="$(VM_TESTS)" KUNIT_ONLY=$(KUNIT_ONLY) $(VM_STAGE) debug $(VM_TEST_BINS)
+	-@$(if $(VM_TEST_BINS)$(VM_TOOLS),$(MAKE) --no-print-directory -k $(VM_TEST_BINS) $(VM_TOOLS))
+	@VM_TESTS="$(VM_TESTS)" KUNIT_ONLY=$(KUNIT_ONLY) VM_TOOLS="$(VM_TOOLS)" \
+		$(VM_STAGE) debug $(VM_TEST_BINS)
 
 check-vm-stock: vm-deps
 	@scripts/install-deps.sh stock
@@ -56,8 +59,8 @@ bench-vm: vm-deps $(VM_BENCH_BINS)
 demo: vm-deps all $(FLIPCALL_DEMO_BIN)
 	@BUILD=$(BUILD) DEMO_ARGS="$(DEMO_ARGS)" scripts/vm/vm-stage.sh demo $(FLIPCALL_DEMO_BIN)
 
-vm-shell: vm-deps $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
-	@BUILD=$(BUILD) VM_TIMEOUT=0 scripts/vm/vm-stage.sh shell $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
+vm-shell: vm-deps $(VM_TEST_BINS) $(VM_TOOLS) $(FLIPCALL_DEMO_BIN)
+	@BUILD=$(BUILD) VM_TIMEOUT=0 VM_TOOLS="$(VM_TOOLS)" scripts/vm/vm-stage.sh shell $(VM_TEST_BINS) $(FLIPCALL_DEMO_BIN)
 
 # The harness itself must be able to fail: a use-after-free and a leak
 # injected into a copy of the module must turn the debug stage red.

@@ -52,3 +52,9 @@ ALL_TARGETS     += $(FNIC_BIN)
 NATIVE_CHECKS   += flipcall-nic-test flipcall-nic-test-sanitize
 BENCH_TARGETS   += flipcall-nic-bench
 INSTALL_TARGETS += install-flipcall-nic
+
+# In the debug VM (make check-vm-debug), where the default transport puts
+# the queues in /dev/flipcall windows: a busybox script, the bridge on the
+# guest's PATH.
+VM_TEST_BINS += tools/flipcall-nic/nic-vm-test.sh
+VM_TOOLS     += $(FNIC_BIN)

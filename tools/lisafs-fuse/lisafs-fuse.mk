@@ -68,3 +68,8 @@ install-lisafs-fuse: $(LISAFS_FUSE)
 	install -D -m 0644 man/man1/lisafs-fuse.1 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/lisafs-fuse.1
 INSTALL_TARGETS += install-lisafs-fuse
+
+# In the debug VM (make check-vm-debug), where the module offers device
+# channels: a busybox script driving both tools, on the guest's PATH.
+VM_TEST_BINS += tools/lisafs-fuse/tests/lisafs-fuse-vm-test.sh
+VM_TOOLS     += $(LISAFS_FUSE) $(LISAFS_SERVER)

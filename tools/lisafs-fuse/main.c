@@ -161,7 +161,8 @@ static int connect_client(struct lfs *fs, int sock, struct lfs_watchdog **wd,
 		lisafs_client_supports(fs->client, LISAFS_MID_FSETXATTR) &&
 		lisafs_client_supports(fs->client, LISAFS_MID_FLISTXATTR) &&
 		lisafs_client_supports(fs->client, LISAFS_MID_FREMOVEXATTR);
-	if (verbose && !lisafs_client_channels(fs->client, &futex, &device))
+	/* It returns how many channels work (>= 0) or an error. */
+	if (verbose && lisafs_client_channels(fs->client, &futex, &device) >= 0)
 		fprintf(stderr, "lisafs-fuse: connected: %d futex and %d device "
 			"channels, xattrs %s\n", futex, device,
 			fs->can_xattr ? "on" : "off");
