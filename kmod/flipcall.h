@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
+#include <linux/rcuwait.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -178,7 +179,8 @@ struct flipcall_conn;
 
 struct flipcall_endpoint {
 	struct flipcall_conn *conn;
-	wait_queue_head_t wq;		/* hand-off waiter and pollers */
+	struct rcuwait sleeper;		/* the HANDOFF waiter, woken directly */
+	wait_queue_head_t wq;		/* pollers */
 	unsigned long flags;
 	u32 side;
 	u32 phase;			/* owned by the FLIPCALL_EP_BUSY holder */
