@@ -77,6 +77,8 @@ void flipcall_memlock_uncharge(struct flipcall_memlock *lock);
 struct flipcall_window {
 	struct page **pages;
 	unsigned long nr_pages;
+	/* page_address() of the first page, once: every pass writes it. */
+	struct flipcall_packet_header *header;
 	struct flipcall_user_table *users;	/* charged for the pages */
 	kuid_t uid;
 	struct flipcall_memlock memlock;
@@ -101,7 +103,7 @@ static inline u64 flipcall_window_capacity(const struct flipcall_window *win)
 static inline struct flipcall_packet_header *
 flipcall_window_header(const struct flipcall_window *win)
 {
-	return page_address(win->pages[0]);
+	return win->header;
 }
 
 extern const struct vm_operations_struct flipcall_vm_ops;

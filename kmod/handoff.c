@@ -243,11 +243,17 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 	 * queue's lock and walk. The cmpxchg above is fully ordered and pairs
 	 * with the sleeper's set_current_state(): either this read sees the
 	 * sleeper, or its read of the state word sees the pass.
+	 *
+	 * A peer woken on this CPU preempts us at once; outside the RCU read
+	 * section that finds the task, or the preemption would first queue us
+	 * on RCU's list of readers blocked in a read section.
 	 */
 	if (rcuwait_active(&peer->sleeper)) {
 		flipcall_stat_inc(&ep->stats.wakes);
 		trace_flipcall_wake(ep, will_sleep);
+		preempt_disable();
 		rcuwait_wake_up(&peer->sleeper);
+		preempt_enable();
 	}
 
 	if (!wq_has_sleeper(&peer->wq))
