@@ -31,7 +31,8 @@ bool flipcall_op_side_ok(u32 op, u32 side)
 }
 
 /* The argument checks of HANDOFF, in Documentation/uapi.rst's order. */
-int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side)
+__always_inline int flipcall_handoff_check(const struct flipcall_handoff *arg,
+					   u32 side)
 {
 	if (arg->op < FLIPCALL_OP_CONNECT || arg->op > FLIPCALL_OP_SEND_LAST)
 		return -EINVAL;
@@ -83,8 +84,8 @@ static struct flipcall_step flipcall_step_error(int err, u32 phase)
  * (0 if none) while the connection is in state @cs. Checks run in the order
  * of Documentation/uapi.rst: ending, then turn.
  */
-struct flipcall_step flipcall_handoff_step(u32 cs, u32 side, u32 phase,
-					   u32 pending_op, u32 op)
+__always_inline struct flipcall_step
+flipcall_handoff_step(u32 cs, u32 side, u32 phase, u32 pending_op, u32 op)
 {
 	u32 reason = flipcall_cs_end(cs);
 	bool holds_control = flipcall_cs_active(cs) == side;
