@@ -247,11 +247,12 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 	 *
 	 * A peer woken on this CPU preempts us at once; outside the RCU read
 	 * section that finds the task, or the preemption would first queue us
-	 * on RCU's list of readers blocked in a read section.
+	 * on RCU's list of readers blocked in a read section. No sync hint
+	 * goes with this wake-up.
 	 */
 	if (rcuwait_active(&peer->sleeper)) {
 		flipcall_stat_inc(&ep->stats.wakes);
-		trace_flipcall_wake(ep, will_sleep);
+		trace_flipcall_wake(ep, false);
 		preempt_disable();
 		rcuwait_wake_up(&peer->sleeper);
 		preempt_enable();
