@@ -7,7 +7,8 @@ TRACE (default build/bench/trace.txt) comes from
   make bench-vm BENCH_MODE=timed VM_BENCH_TRACE=sched:sched_waking,\
 sched:sched_switch,irq_vectors:local_timer_entry,...
 Each flipcall-bench row forks a server for the one client process, so the
-rows are told apart by the server's pid. For every wake-up of one bench
+rows are told apart by the server's pid; they are numbered in the order of
+flipcall-bench's table. For every wake-up of one bench
 process by the other it measures
   wakee runs   sched_waking -> the wakee switched in (the IPI and idle exit)
   waker sleeps sched_waking -> the waker itself switches out to sleep (the
@@ -85,14 +86,13 @@ def main():
         print('no bench wake-ups in %s' % path)
         return 1
     client = max(counts, key=counts.get)
-    for server in servers:
-        if server == client:
-            continue
+    servers = [s for s in servers if s != client]
+    for n, server in enumerate(servers, 1):
         span = [e[0] for e in events if e[1] == server]
         rows = [e for e in events if span[0] <= e[0] <= span[-1]]
         wakee_runs, waker_sleeps, ticks = row(rows, {client, server})
-        print('server pid %d: %.3f s, %d timer ticks' %
-              (server, span[-1] - span[0], ticks))
+        print('row %d (server pid %d): %.3f s, %d timer ticks' %
+              (n, server, span[-1] - span[0], ticks))
         print('  wakee runs   ' + summary(wakee_runs))
         print('  waker sleeps ' + summary(waker_sleeps))
     return 0

@@ -21,7 +21,8 @@
 # name; files the programs write in their directory land in build/bench/),
 # BENCH_MODE=timed|icount|both (default both) which boots bench-vm makes,
 # VM_BENCH_TRACE=sched:sched_switch,... tracefs events the timed boot records
-# while its programs run (-> build/bench/trace.txt).
+# while its programs run (-> build/bench/trace.txt, summarised per row by
+# scripts/vm/bench-trace-wakeups.py).
 
 # VM_TESTS and KUNIT_ONLY select among VM_TEST_BINS only: the stock stage
 # always runs its smoke test.
