@@ -39,6 +39,7 @@ static void flipcall_endpoint_init(struct flipcall_conn *conn, u32 side)
 	ep->conn = conn;
 	ep->side = side;
 	ep->phase = FLIPCALL_PHASE_NEW;
+	rcuwait_init(&ep->sleeper);
 	init_waitqueue_head(&ep->wq);
 	spin_lock_init(&ep->user_lock);
 	flipcall_ep_note_user(ep);

@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
+#include <linux/rcuwait.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -76,6 +77,8 @@ void flipcall_memlock_uncharge(struct flipcall_memlock *lock);
 struct flipcall_window {
 	struct page **pages;
 	unsigned long nr_pages;
+	/* page_address() of the first page, once: every pass writes it. */
+	struct flipcall_packet_header *header;
 	struct flipcall_user_table *users;	/* charged for the pages */
 	kuid_t uid;
 	struct flipcall_memlock memlock;
@@ -100,7 +103,7 @@ static inline u64 flipcall_window_capacity(const struct flipcall_window *win)
 static inline struct flipcall_packet_header *
 flipcall_window_header(const struct flipcall_window *win)
 {
-	return page_address(win->pages[0]);
+	return win->header;
 }
 
 extern const struct vm_operations_struct flipcall_vm_ops;
@@ -178,7 +181,8 @@ struct flipcall_conn;
 
 struct flipcall_endpoint {
 	struct flipcall_conn *conn;
-	wait_queue_head_t wq;		/* hand-off waiter and pollers */
+	struct rcuwait sleeper;		/* the HANDOFF waiter, woken directly */
+	wait_queue_head_t wq;		/* pollers */
 	unsigned long flags;
 	u32 side;
 	u32 phase;			/* owned by the FLIPCALL_EP_BUSY holder */

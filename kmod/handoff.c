@@ -32,7 +32,8 @@ bool flipcall_op_side_ok(u32 op, u32 side)
 }
 
 /* The argument checks of HANDOFF, in Documentation/uapi.rst's order. */
-int flipcall_handoff_check(const struct flipcall_handoff *arg, u32 side)
+__always_inline int flipcall_handoff_check(const struct flipcall_handoff *arg,
+					   u32 side)
 {
 	if (arg->op < FLIPCALL_OP_CONNECT || arg->op > FLIPCALL_OP_SEND_LAST)
 		return -EINVAL;
@@ -84,8 +85,8 @@ static struct flipcall_step flipcall_step_error(int err, u32 phase)
  * (0 if none) while the connection is in state @cs. Checks run in the order
  * of Documentation/uapi.rst: ending, then turn.
  */
-struct flipcall_step flipcall_handoff_step(u32 cs, u32 side, u32 phase,
-					   u32 pending_op, u32 op)
+__always_inline struct flipcall_step
+flipcall_handoff_step(u32 cs, u32 side, u32 phase, u32 pending_op, u32 op)
 {
 	u32 reason = flipcall_cs_end(cs);
 	bool holds_control = flipcall_cs_active(cs) == side;
@@ -241,15 +242,36 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 	}
 	flipcall_stat_inc(&ep->stats.handoffs);
 
+	/*
+	 * The peer's own HANDOFF wait is woken directly, without the wait
+	 * queue's lock and walk. The cmpxchg in flipcall_publish_then_check()
+	 * is fully ordered and pairs with the sleeper's set_current_state():
+	 * either this read sees the sleeper, or its read of the state word
+	 * sees the pass.
+	 *
+	 * A peer woken on this CPU preempts us at once; outside the RCU read
+	 * section that finds the task, or the preemption would first queue us
+	 * on RCU's list of readers blocked in a read section. No sync hint
+	 * goes with this wake-up.
+	 */
+	if (rcuwait_active(&peer->sleeper)) {
+		flipcall_stat_inc(&ep->stats.wakes);
+		trace_flipcall_wake(ep, false);
+		preempt_disable();
+		rcuwait_wake_up(&peer->sleeper);
+		preempt_enable();
+	}
+
 	if (!wake)
 		return 0;
 	flipcall_stat_inc(&ep->stats.wakes);
 	trace_flipcall_wake(ep, will_sleep);
 	/*
-	 * The sync hint tells the scheduler this task is about to sleep, so
-	 * the peer tends to run on this CPU instead of waking another one. A
-	 * task that will spin first must not claim that: the peer would queue
-	 * behind the spinner, whose spin then ends at once on need_resched().
+	 * Pollers. The sync hint tells the scheduler this task is about to
+	 * sleep, so the peer tends to run on this CPU instead of waking another
+	 * one. A task that will spin first must not claim that: the peer would
+	 * queue behind the spinner, whose spin then ends at once on
+	 * need_resched().
 	 */
 	if (will_sleep)
 		wake_up_interruptible_sync_poll(&peer->wq, EPOLLIN | EPOLLRDNORM);
@@ -287,7 +309,6 @@ static int flipcall_spin(struct flipcall_endpoint *ep)
 static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
 {
 	struct flipcall_endpoint *peer = &ep->conn->ep[!ep->side];
-	DEFINE_WAIT(wait);
 	bool slept = false;
 	int ret;
 
@@ -304,8 +325,11 @@ static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
 		}
 	}
 
+	/* Only the busy-bit holder waits here, so there is one sleeper. */
+	prepare_to_rcuwait(&ep->sleeper);
 	for (;;) {
-		prepare_to_wait(&ep->wq, &wait, TASK_INTERRUPTIBLE);
+		/* The full barrier that pairs with flipcall_pass()'s cmpxchg. */
+		set_current_state(TASK_INTERRUPTIBLE);
 		ret = flipcall_poll_state(ep);
 		if (ret != -EAGAIN)
 			break;
@@ -317,7 +341,7 @@ static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
 		schedule();
 		slept = true;
 	}
-	finish_wait(&ep->wq, &wait);
+	finish_rcuwait(&ep->sleeper);
 
 	if (slept) {
 		flipcall_stat_inc(&ep->stats.sleeps);
@@ -419,9 +443,11 @@ bool flipcall_conn_end(struct flipcall_conn *conn, u32 reason)
 	flipcall_mirror_end(flipcall_window_header(&conn->window), NULL, reason);
 	trace_flipcall_shutdown(conn, reason);
 	trace_flipcall_peer_gone(conn, reason);
-	for (side = FLIPCALL_SIDE_CLIENT; side <= FLIPCALL_SIDE_SERVER; side++)
+	for (side = FLIPCALL_SIDE_CLIENT; side <= FLIPCALL_SIDE_SERVER; side++) {
+		rcuwait_wake_up(&conn->ep[side].sleeper);
 		wake_up_interruptible_poll(&conn->ep[side].wq,
 					   flipcall_poll_mask(ended, side));
+	}
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(flipcall_conn_end);

@@ -98,6 +98,7 @@ static void flipcall_window_free_pages(struct flipcall_window *win,
 		__free_page(win->pages[--nr_pages]);
 	kvfree(win->pages);
 	win->pages = NULL;
+	win->header = NULL;
 }
 
 /*
@@ -149,6 +150,7 @@ int flipcall_window_init(struct flipcall_window *win,
 		}
 		cond_resched();
 	}
+	win->header = page_address(win->pages[0]);
 	return 0;
 
 free_pages:

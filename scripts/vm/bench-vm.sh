@@ -22,8 +22,13 @@ esac
 
 rc=0
 if [ "$mode" != icount ]; then
-	rm -f "$out"/*.json
+	rm -f "$out"/*.json "$out/trace.txt"
 	"$here/vm-stage.sh" bench "$@" || rc=1
+	# VM_BENCH_TRACE: where each row's wake-ups waited, from the trace.
+	if [ -n "${VM_BENCH_TRACE:-}" ] && [ -f "$out/trace.txt" ]; then
+		echo "wake-ups per row ($out/trace.txt):"
+		"$here/bench-trace-wakeups.py" "$out/trace.txt" || rc=1
+	fi
 fi
 if [ "$mode" != timed ]; then
 	rm -f "$out"/icount/*.json

@@ -6,6 +6,8 @@
 #   TESTS=a,b                   run only these of the programs in /progs
 #   KUNIT_ONLY=1                load the module, collect KUnit, run no program
 #   TEST_TIMEOUT=N              seconds each program may run
+#   TRACE=sys:event,...         bench mode: record these tracefs events while
+#                               the programs run, returned as trace.txt
 #
 # ttyS0 is the console (progress for a human), ttyS1 carries the machine
 # readable results, ttyS2 the full kernel log at the end. Results protocol
@@ -82,6 +84,23 @@ run_program() {
 	note "$name exited with $rc"
 }
 
+# A benchmark's wake-ups, as the guest saw them (make bench-vm
+# VM_BENCH_TRACE=...): per-CPU buffers large enough for a few rows.
+TRACEFS=/sys/kernel/tracing
+trace_start() {
+	echo 32768 >$TRACEFS/buffer_size_kb
+	: >$TRACEFS/set_event
+	for e in $(echo "$TRACE" | tr , ' '); do
+		echo "$e" >>$TRACEFS/set_event || note "no trace event $e"
+	done
+	echo 1 >$TRACEFS/tracing_on
+}
+
+trace_stop() {
+	echo 0 >$TRACEFS/tracing_on
+	cat $TRACEFS/trace >/tmp/out/trace.txt
+}
+
 wanted() {
 	[ -z "$TESTS" ] && return 0
 	case ",$TESTS," in *",$1,"*) return 0 ;; esac
@@ -141,12 +160,14 @@ if [ $loaded -eq 0 ] && [ "${KUNIT_ONLY:-0}" != 1 ]; then
 		note "shell with the module loaded; programs in /progs; exit to unload and check"
 		(cd /tmp/out && setsid cttyhack sh -l)
 	fi
+	[ "$MODE" = bench ] && [ -n "$TRACE" ] && trace_start
 	# /progs.list names the programs in the order the build gave them.
 	for prog in $(cat /progs.list 2>/dev/null); do
 		[ "$MODE" = shell ] && break
 		wanted "$prog" || continue
 		run_program "$kind" "/progs/$prog"
 	done
+	[ "$MODE" = bench ] && [ -n "$TRACE" ] && trace_stop
 	# Files the programs left (benchmark JSON) go back to the host.
 	for f in /tmp/out/*; do
 		[ -f "$f" ] || continue

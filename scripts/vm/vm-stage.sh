@@ -112,8 +112,11 @@ for want in ${vm_tests//,/ }; do
 done
 [ "${KUNIT_ONLY:-0}" = 1 ] && names=()
 
+trace=
 case $stage in
-bench) export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"} ;;
+# Traced events cost instructions, so only the timed boot records them.
+bench)	export PROG_ARGS=${VM_BENCH_ARGS-"-j {}.json"}
+	trace=${VM_BENCH_TRACE:-} ;;
 # On one vCPU "unpinned" would only repeat "same"; VM_SMP=2 adds "cross".
 bench-icount)
 	places=same
@@ -136,7 +139,7 @@ tests=$(IFS=,; echo "${names[*]}")
 echo "vm: $stage: booting $(basename "$kernel") ($flavour) with ${#names[@]} program(s)"
 "$here/run-vm.sh" "$kernel" "$out/initramfs.cpio" "$out" "$vm_timeout" \
 	MODE=$mode TEST_TIMEOUT="$test_timeout" KUNIT_ONLY="${KUNIT_ONLY:-0}" \
-	${tests:+TESTS=$tests}
+	${tests:+TESTS=$tests} ${trace:+TRACE=$trace}
 vm_rc=$?
 "$report" split "$out" "$([ $vm_rc -eq 124 ] && echo "$vm_timeout")"
 "$report" verdict "$out"

@@ -19,7 +19,10 @@
 # DEMO_ARGS="5 poll" (rounds; poll the state word instead of the ioctl),
 # VM_BENCH_ARGS="-j {}.json" arguments of each bench-vm program ({} = its
 # name; files the programs write in their directory land in build/bench/),
-# BENCH_MODE=timed|icount|both (default both) which boots bench-vm makes.
+# BENCH_MODE=timed|icount|both (default both) which boots bench-vm makes,
+# VM_BENCH_TRACE=sched:sched_switch,... tracefs events the timed boot records
+# while its programs run (-> build/bench/trace.txt, summarised per row by
+# scripts/vm/bench-trace-wakeups.py).
 
 # VM_TESTS and KUNIT_ONLY select among VM_TEST_BINS only: the stock stage
 # always runs its smoke test.
