@@ -7,8 +7,8 @@
  * just before FUTEX_WAKE, the woken side reads the clock as soon as its
  * FUTEX_WAIT returns.
  *
- *   pingpong-c [-t US] [-w adaptive|sleep|spin [-Y]] client|server SHM-FILE
- *              [ROUND-TRIPS]
+ *   pingpong-c [-t US] [-d US] [-w adaptive|sleep|spin [-Y]]
+ *              client|server SHM-FILE [ROUND-TRIPS]
  *
  * -t US adds a thread that sleeps US microseconds in a loop, as the Go
  * runtime's sysmon does (20 us while it keeps retaking the P of a thread
@@ -16,7 +16,9 @@
  * "a process with a thread that wakes up often on the same CPU".
  *
  * -w POLICY makes the hand-offs through libflipcall with that wait policy
- * instead (pingpong_lib.c); -Y turns off its yields inside a spin.
+ * instead (pingpong_lib.c); -Y turns off its yields inside a spin. -d US
+ * makes a server sleep US microseconds before each reply: a slow peer, to
+ * see what waiting for one costs the client in CPU.
  *
  * Page layout (both twins): u32 state at 0 (0 client active, 1 server
  * active, 2 shutdown); u32 datagram length at 4 and "{}\n" at 16 (the
@@ -111,14 +113,18 @@ int main(int argc, char **argv)
 	struct side s = { 0 };
 	uint64_t n, i, t0 = 0, cpu0 = 0;
 	int fd, client, err = 0, opt, no_yield = 0;
+	long delay_us = 0;
 	pthread_t tick;
 
-	while ((opt = getopt(argc, argv, "+t:w:Y")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:d:w:Y")) != -1) {
 		switch (opt) {
 		case 't':
 			if (pthread_create(&tick, NULL, ticker,
 					   (void *)(intptr_t)atol(optarg)))
 				return 1;
+			break;
+		case 'd':
+			delay_us = atol(optarg);
 			break;
 		case 'w':
 			policy = optarg;
@@ -133,7 +139,7 @@ int main(int argc, char **argv)
 	argv += optind - 1;
 	argc -= optind - 1;
 	if (argc < 3 || (strcmp(argv[1], "client") && strcmp(argv[1], "server"))) {
-		fprintf(stderr, "usage: %s [-t US] [-w adaptive|sleep|spin [-Y]] client|server SHM-FILE [ROUND-TRIPS]\n", argv[0]);
+		fprintf(stderr, "usage: %s [-t US] [-d US] [-w adaptive|sleep|spin [-Y]] client|server SHM-FILE [ROUND-TRIPS]\n", argv[0]);
 		return 2;
 	}
 	client = !strcmp(argv[1], "client");
@@ -149,7 +155,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (policy)
-		return pp_lib_run(fd, client, n, policy, no_yield) ? 1 : 0;
+		return pp_lib_run(fd, client, n, policy, no_yield,
+				  delay_us) ? 1 : 0;
 	s.id = client ? 0 : 1;
 	s.mine = client ? PP_CLIENT_ACTIVE : PP_SERVER_ACTIVE;
 	s.peers = client ? PP_SERVER_ACTIVE : PP_CLIENT_ACTIVE;
@@ -171,9 +178,14 @@ int main(int argc, char **argv)
 		__atomic_store_n(state(&s), PP_SHUTDOWN, __ATOMIC_SEQ_CST);
 		syscall(SYS_futex, state(&s), FUTEX_WAKE, 1, NULL, NULL, 0);
 	} else {
-		for (i = 0; !(err = wait_turn(&s)) && !(err = hand_over(&s));)
+		for (i = 0; !(err = wait_turn(&s));) {
+			pp_server_delay(delay_us);
+			err = hand_over(&s);
+			if (err)
+				break;
 			if (!i++)	/* start-up is not a hand-off cost */
 				cpu0 = pp_cpu_ns();
+		}
 		if (err == -ESHUTDOWN) {
 			err = 0;
 			printf("server_cpu_ns=%llu\n",

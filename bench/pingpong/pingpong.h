@@ -4,6 +4,7 @@
 #define FLIPCALL_PINGPONG_H
 
 #include <stdint.h>
+#include <time.h>
 
 #define PP_PAGE			4096
 #define PP_CLIENT_ACTIVE	0U
@@ -28,8 +29,20 @@ void pp_report(const char *lang, const struct pp_stats *st, uint64_t rt_ns,
 uint64_t pp_now_ns(void);
 /* CPU time (user + system, every thread) this process has used. */
 uint64_t pp_cpu_ns(void);
-/* pingpong_lib.c: one side through libflipcall with a wait policy. */
+/* pingpong_lib.c: one side through libflipcall with a wait policy; a
+ * server sleeps delay_us before each reply (a slow peer).
+ */
 int pp_lib_run(int fd, int client, uint64_t n, const char *policy,
-	       int no_yield);
+	       int no_yield, long delay_us);
+
+/* A slow server: -d US sleeps this long before each reply. */
+static inline void pp_server_delay(long us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000,
+			       .tv_nsec = us % 1000000 * 1000 };
+
+	if (us > 0)
+		nanosleep(&ts, NULL);
+}
 
 #endif

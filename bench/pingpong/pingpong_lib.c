@@ -77,7 +77,7 @@ static int client_loop(struct flipcall_endpoint *ep, uint64_t n)
 	return 0;
 }
 
-static int server_loop(struct flipcall_endpoint *ep)
+static int server_loop(struct flipcall_endpoint *ep, long delay_us)
 {
 	uint64_t rts = 0, cpu0;
 	int err = flipcall_endpoint_recv_first(ep);
@@ -87,6 +87,7 @@ static int server_loop(struct flipcall_endpoint *ep)
 	 */
 	cpu0 = pp_cpu_ns();
 	while (err >= 0) {
+		pp_server_delay(delay_us);
 		err = flipcall_endpoint_send_recv(ep, 0);
 		rts++;
 	}
@@ -98,7 +99,7 @@ static int server_loop(struct flipcall_endpoint *ep)
 }
 
 int pp_lib_run(int fd, int client, uint64_t n, const char *policy,
-	       int no_yield)
+	       int no_yield, long delay_us)
 {
 	struct flipcall_endpoint *ep;
 	int err = open_endpoint(fd, client, policy, no_yield, &ep);
@@ -107,7 +108,7 @@ int pp_lib_run(int fd, int client, uint64_t n, const char *policy,
 		fprintf(stderr, "pingpong-c: endpoint: %s\n", strerror(-err));
 		return err;
 	}
-	err = client ? client_loop(ep, n) : server_loop(ep);
+	err = client ? client_loop(ep, n) : server_loop(ep, delay_us);
 	if (client)
 		flipcall_endpoint_shutdown(ep);
 	flipcall_endpoint_destroy(ep);
