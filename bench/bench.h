@@ -36,6 +36,7 @@ struct mechanism {
 	int needs_device;
 	uint32_t create_flags;		/* device: FLIPCALL_CREATE_* */
 	uint32_t lib_spin_ns;		/* libflipcall: endpoint spin */
+	uint32_t lib_wait_policy;	/* libflipcall: FLIPCALL_WAIT_* */
 	/* Before fork: create what both processes share. */
 	int (*setup)(const struct mechanism *m, struct mech_state *st);
 	/* After fork, in each process: keep this side's half. */

@@ -27,13 +27,13 @@
 #include "report.h"
 
 extern const struct mechanism mech_ioctl, mech_ioctl_spin, mech_futex,
-	mech_lib_futex, mech_lib_futex_spin, mech_lib_device, mech_pipe,
-	mech_eventfd, mech_unix;
+	mech_lib_futex, mech_lib_futex_adaptive, mech_lib_futex_spin,
+	mech_lib_device, mech_pipe, mech_eventfd, mech_unix;
 
 const struct mechanism *const bench_mechanisms[] = {
 	&mech_ioctl, &mech_ioctl_spin, &mech_futex, &mech_lib_futex,
-	&mech_lib_futex_spin, &mech_lib_device, &mech_pipe, &mech_eventfd,
-	&mech_unix, NULL,
+	&mech_lib_futex_adaptive, &mech_lib_futex_spin, &mech_lib_device,
+	&mech_pipe, &mech_eventfd, &mech_unix, NULL,
 };
 
 struct shared_page {
@@ -241,7 +241,8 @@ static void usage(const char *argv0)
 		"          [-P placements] [-j json-file] [-I]\n"
 		"  -n  round trips per run (default 20000; use ~1000 under TCG)\n"
 		"  -r  runs per configuration; the median is reported (default 5)\n"
-		"  -m  comma list of: ioctl,ioctl-spin,futex,lib-futex,lib-futex-spin,\n"
+		"  -m  comma list of: ioctl,ioctl-spin,futex,lib-futex,\n"
+		"      lib-futex-adapt,lib-futex-spin,\n"
 		"      lib-device,pipe,eventfd,unix (default: all)\n"
 		"  -p  comma list of payload bytes from 0,64,4096 (default: all)\n"
 		"  -P  comma list of: same,cross,unpinned (default: all)\n"

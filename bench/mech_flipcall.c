@@ -215,6 +215,7 @@ static int lib_open_side(const struct mechanism *m, struct mech_state *st)
 		close(st->win[!st->side].fd);
 	flipcall_endpoint_options_init(&o);
 	o.spin_ns = m->lib_spin_ns;
+	o.wait_policy = m->lib_wait_policy;
 	err = flipcall_endpoint_init(&st->ep, st->side, &st->win[st->side],
 				     &o);
 	if (err)
@@ -279,9 +280,10 @@ static void lib_close_side(struct mech_state *st)
 	.server_reply = ioctl_server_reply, .server_last = ioctl_server_last, \
 	.device_fd = own_fd, .close_side = unmap_and_close, }
 
-#define LIB_MECH(n, w, dev, setup_fn, flags, spin) { \
+#define LIB_MECH(n, w, dev, setup_fn, flags, spin, policy) { \
 	.name = n, .what = w, .needs_device = dev, .create_flags = flags, \
-	.lib_spin_ns = spin, .setup = setup_fn, .open_side = lib_open_side, \
+	.lib_spin_ns = spin, .lib_wait_policy = policy, \
+	.setup = setup_fn, .open_side = lib_open_side, \
 	.client_call = lib_client_call, .server_first = lib_server_first, \
 	.server_reply = lib_server_reply, .server_last = lib_server_last, \
 	.syscalls = lib_syscalls, .device_fd = lib_device_fd, \
@@ -299,12 +301,21 @@ const struct mechanism mech_futex = {
 	.server_reply = futex_server_reply, .server_last = futex_server_last,
 	.close_side = futex_close_side,
 };
+/* lib-futex never spins, so that it measures the library's overhead on
+ * gVisor's protocol against the raw futex row; lib-futex-adapt is what
+ * an application gets by default.
+ */
 const struct mechanism mech_lib_futex =
-	LIB_MECH("lib-futex", "libflipcall, futex transport", 0,
-		 lib_futex_setup, 0, 0);
+	LIB_MECH("lib-futex", "libflipcall, futex transport, never spin", 0,
+		 lib_futex_setup, 0, 0, FLIPCALL_WAIT_SLEEP);
+const struct mechanism mech_lib_futex_adaptive =
+	LIB_MECH("lib-futex-adapt",
+		 "libflipcall, futex transport, default (adaptive) wait", 0,
+		 lib_futex_setup, 0, 0, FLIPCALL_WAIT_DEFAULT);
 const struct mechanism mech_lib_futex_spin =
-	LIB_MECH("lib-futex-spin", "libflipcall, futex transport, 20us spin",
-		 0, lib_futex_setup, 0, 20000);
+	LIB_MECH("lib-futex-spin",
+		 "libflipcall, futex transport, adaptive spin up to 20us",
+		 0, lib_futex_setup, 0, 20000, FLIPCALL_WAIT_ADAPTIVE);
 const struct mechanism mech_lib_device =
 	LIB_MECH("lib-device", "libflipcall, device transport", 1,
-		 lib_device_setup, 0, 0);
+		 lib_device_setup, 0, 0, FLIPCALL_WAIT_DEFAULT);

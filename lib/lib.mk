@@ -82,3 +82,5 @@ include lib/src/urpc/urpc.mk
 include lib/src/lisafs/lisafs.mk
 # sharedmem's tests, fuzzing and benchmark stages.
 include lib/src/sharedmem/sharedmem.mk
+# The endpoint, urpc and lisafs tests again in each non-default wait policy.
+include lib/tests/wait_policy.mk

@@ -7,15 +7,23 @@
  * just before FUTEX_WAKE, the woken side reads the clock as soon as its
  * FUTEX_WAIT returns.
  *
- *   pingpong-c [-t US] client|server SHM-FILE [ROUND-TRIPS]
+ *   pingpong-c [-t US] [-d US] [-w adaptive|sleep|spin [-Y]]
+ *              client|server SHM-FILE [ROUND-TRIPS]
  *
  * -t US adds a thread that sleeps US microseconds in a loop, as the Go
  * runtime's sysmon does (20 us while it keeps retaking the P of a thread
  * blocked in a system call): the experiment that separates "Go" from
  * "a process with a thread that wakes up often on the same CPU".
  *
+ * -w POLICY makes the hand-offs through libflipcall with that wait policy
+ * instead (pingpong_lib.c); -Y turns off its yields inside a spin. -d US
+ * makes a server sleep US microseconds before each reply: a slow peer, to
+ * see what waiting for one costs the client in CPU.
+ *
  * Page layout (both twins): u32 state at 0 (0 client active, 1 server
- * active, 2 shutdown); u64 wake time at 64 + 8 * side of the waker.
+ * active, 2 shutdown); u32 datagram length at 4 and "{}\n" at 16 (the
+ * flipcall handshake, written by the client for a libflipcall server);
+ * u64 wake time at 64 + 8 * side of the waker.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,14 +39,6 @@
 #include <unistd.h>
 
 #include "pingpong.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 struct side {
 	unsigned char *page;
@@ -62,7 +62,7 @@ static int hand_over(struct side *s)
 {
 	uint32_t expected = s->mine;
 
-	__atomic_store_n(wake_time(s, s->id), now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(wake_time(s, s->id), pp_now_ns(), __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(state(s), &expected, s->peers, 0,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return -EPROTO;
@@ -85,7 +85,7 @@ static int wait_turn(struct side *s)
 		syscall(SYS_futex, state(s), FUTEX_WAIT, v, NULL, NULL, 0);
 		slept = 1;
 	}
-	pp_note_wait(&s->st, slept, slept ? now_ns() -
+	pp_note_wait(&s->st, slept, slept ? pp_now_ns() -
 		     __atomic_load_n(wake_time(s, !s->id), __ATOMIC_RELAXED) : 0);
 	return 0;
 }
@@ -100,22 +100,46 @@ static void *ticker(void *arg)
 	return NULL;
 }
 
+static void client_handshake(struct side *s)
+{
+	__atomic_store_n((uint32_t *)(s->page + PP_DATA_LEN_OFF), 3,
+			 __ATOMIC_RELAXED);
+	memcpy(s->page + PP_DATA_OFF, "{}\n", 3);
+}
+
 int main(int argc, char **argv)
 {
+	const char *policy = NULL;
 	struct side s = { 0 };
-	uint64_t n, i, t0 = 0;
-	int fd, client, err = 0;
+	uint64_t n, i, t0 = 0, cpu0 = 0;
+	int fd, client, err = 0, opt, no_yield = 0;
+	long delay_us = 0;
 	pthread_t tick;
 
-	if (argc > 2 && !strcmp(argv[1], "-t")) {
-		if (pthread_create(&tick, NULL, ticker,
-				   (void *)(intptr_t)atol(argv[2])))
-			return 1;
-		argv += 2;
-		argc -= 2;
+	while ((opt = getopt(argc, argv, "+t:d:w:Y")) != -1) {
+		switch (opt) {
+		case 't':
+			if (pthread_create(&tick, NULL, ticker,
+					   (void *)(intptr_t)atol(optarg)))
+				return 1;
+			break;
+		case 'd':
+			delay_us = atol(optarg);
+			break;
+		case 'w':
+			policy = optarg;
+			break;
+		case 'Y':
+			no_yield = 1;
+			break;
+		default:
+			return 2;
+		}
 	}
+	argv += optind - 1;
+	argc -= optind - 1;
 	if (argc < 3 || (strcmp(argv[1], "client") && strcmp(argv[1], "server"))) {
-		fprintf(stderr, "usage: %s [-t US] client|server SHM-FILE [ROUND-TRIPS]\n", argv[0]);
+		fprintf(stderr, "usage: %s [-t US] [-d US] [-w adaptive|sleep|spin [-Y]] client|server SHM-FILE [ROUND-TRIPS]\n", argv[0]);
 		return 2;
 	}
 	client = !strcmp(argv[1], "client");
@@ -130,13 +154,18 @@ int main(int argc, char **argv)
 		perror("mmap");
 		return 1;
 	}
+	if (policy)
+		return pp_lib_run(fd, client, n, policy, no_yield,
+				  delay_us) ? 1 : 0;
 	s.id = client ? 0 : 1;
 	s.mine = client ? PP_CLIENT_ACTIVE : PP_SERVER_ACTIVE;
 	s.peers = client ? PP_SERVER_ACTIVE : PP_CLIENT_ACTIVE;
 	if (client) {
+		client_handshake(&s);
 		for (i = 0; i < n + n / 10 && !err; i++) {
 			if (i == n / 10) {	/* the first tenth warms up */
-				t0 = now_ns();
+				t0 = pp_now_ns();
+				cpu0 = pp_cpu_ns();
 				memset(&s.st, 0, sizeof(s.st));
 			}
 			err = hand_over(&s);
@@ -144,14 +173,25 @@ int main(int argc, char **argv)
 				err = wait_turn(&s);
 		}
 		if (!err)
-			pp_report("c", &s.st, (now_ns() - t0) / n);
+			pp_report("c", &s.st, (pp_now_ns() - t0) / n,
+				  (pp_cpu_ns() - cpu0) / n);
 		__atomic_store_n(state(&s), PP_SHUTDOWN, __ATOMIC_SEQ_CST);
 		syscall(SYS_futex, state(&s), FUTEX_WAKE, 1, NULL, NULL, 0);
 	} else {
-		while (!(err = wait_turn(&s)))
+		for (i = 0; !(err = wait_turn(&s));) {
+			pp_server_delay(delay_us);
 			err = hand_over(&s);
-		if (err == -ESHUTDOWN)
+			if (err)
+				break;
+			if (!i++)	/* start-up is not a hand-off cost */
+				cpu0 = pp_cpu_ns();
+		}
+		if (err == -ESHUTDOWN) {
 			err = 0;
+			printf("server_cpu_ns=%llu\n",
+			       (unsigned long long)((pp_cpu_ns() - cpu0) /
+						    (i > 1 ? i - 1 : 1)));
+		}
 	}
 	return err ? 1 : 0;
 }

@@ -34,75 +34,6 @@ uint64_t ep_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-#define SPIN_CLOCK_CHECK_EVERY	64
-#define SPIN_MISSES_TOLERATED	4
-#define SPIN_BACKOFF_MAX	1024
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#else
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-#endif
-}
-
-/*
- * Spinning only pays when the peer runs on another CPU; on a shared CPU
- * every spin times out and delays the peer. So after a few misses in a row
- * we stop spinning for a number of waits that doubles with every further
- * miss, and a hit resets it.
- */
-static void spin_outcome(struct flipcall_endpoint *ep, int hit)
-{
-	if (hit) {
-		ep->stats.spin_hits++;
-		ep->spin_misses = 0;
-		ep->spin_backoff = 0;
-		return;
-	}
-	if (++ep->spin_misses < SPIN_MISSES_TOLERATED)
-		return;
-	ep->spin_backoff = ep->spin_backoff ? ep->spin_backoff * 2 : 1;
-	if (ep->spin_backoff > SPIN_BACKOFF_MAX)
-		ep->spin_backoff = SPIN_BACKOFF_MAX;
-	ep->spin_skip = ep->spin_backoff;
-}
-
-int ep_spin_due(struct flipcall_endpoint *ep)
-{
-	if (!ep->opts.spin_ns)
-		return 0;
-	if (ep->spin_skip) {
-		ep->spin_skip--;
-		return 0;
-	}
-	return 1;
-}
-
-int ep_spin(struct flipcall_endpoint *ep,
-	    int (*ready)(const struct flipcall_endpoint *ep))
-{
-	uint64_t deadline;
-	unsigned int i;
-	int ret;
-
-	deadline = ep_now_ns() + ep->opts.spin_ns;
-	for (i = 1;; i++) {
-		ret = ready(ep);
-		if (ret)
-			break;
-		cpu_relax();
-		if (i % SPIN_CLOCK_CHECK_EVERY == 0 && ep_now_ns() >= deadline)
-			break;
-	}
-	if (ret >= 0)
-		spin_outcome(ep, ret > 0);
-	return ret;
-}
-
 int ep_peer_gone(const struct flipcall_endpoint *ep)
 {
 	struct pollfd pfd = { .fd = ep->opts.peer_fd, .events = POLLIN };
@@ -130,7 +61,10 @@ static int options_valid(const struct flipcall_endpoint_options *opts)
 
 	if (opts->transport > FLIPCALL_TRANSPORT_DEVICE)
 		return 0;
-	if (opts->flags & ~FLIPCALL_ENDPOINT_ALLOW_UNSEALED)
+	if (opts->flags & ~(FLIPCALL_ENDPOINT_ALLOW_UNSEALED |
+			     FLIPCALL_ENDPOINT_SPIN_NO_YIELD))
+		return 0;
+	if (opts->wait_policy > FLIPCALL_WAIT_SPIN)
 		return 0;
 	for (i = 0; i < sizeof(opts->reserved) / sizeof(opts->reserved[0]); i++)
 		if (opts->reserved[i])
@@ -254,6 +188,7 @@ flipcall_endpoint_init(struct flipcall_endpoint **out, int side,
 		err = init_futex(ep, window);
 	if (err)
 		goto free_ep;
+	ep_wait_init(ep);
 	ep->data_cap = ep->window_len - FLIPCALL_HEADER_BYTES > INT_MAX ?
 		INT_MAX : (uint32_t)(ep->window_len - FLIPCALL_HEADER_BYTES);
 	*out = ep;

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <flipcall/flipcall.h>
 
+#include "wait_policy.h"
+
 /* Local control word bits (gVisor's epsBlocked / epsShutdown). */
 #define EP_CTRL_BLOCKED		1U
 #define EP_CTRL_SHUTDOWN	2U
@@ -48,9 +50,10 @@ struct flipcall_endpoint {
 	uint32_t shutdown_requested;	/* atomic, makes shutdown idempotent */
 	struct flipcall_endpoint_options opts;
 	struct flipcall_endpoint_stats stats;
-	uint32_t spin_misses;		/* spins in a row that timed out */
-	uint32_t spin_backoff;		/* waits to skip after the next miss */
-	uint32_t spin_skip;		/* waits left that will not spin */
+	struct wait_policy wait;
+	int spin_yield;			/* sched_yield() inside a spin */
+	uint32_t spin_budget;		/* of the wait in progress (ns) */
+	uint64_t wait_start_ns;		/* when a spin that missed began */
 };
 
 extern const struct ep_transport ep_futex_transport;
@@ -73,14 +76,20 @@ static inline int ep_shutdown_locally(const struct flipcall_endpoint *ep)
 
 /* Nanoseconds on CLOCK_MONOTONIC, for spin and timeout budgets. */
 uint64_t ep_now_ns(void);
-/* Whether this wait should spin (spinning is on and not backing off). */
+/* endpoint_wait.c: the wait policy from opts, once the transport is set. */
+void ep_wait_init(struct flipcall_endpoint *ep);
+/* Whether this wait should spin: the policy gave it a budget. */
 int ep_spin_due(struct flipcall_endpoint *ep);
 /*
- * Busy-poll ready(ep) for up to opts.spin_ns: its first non-zero result,
+ * Busy-poll ready(ep) for up to that budget: its first non-zero result,
  * or 0 if the budget ran out. Call only when ep_spin_due() said so.
  */
 int ep_spin(struct flipcall_endpoint *ep,
 	    int (*ready)(const struct flipcall_endpoint *ep));
+/* A wait whose spin ran out has control back: tell the policy how long
+ * the whole wait took.
+ */
+void ep_spin_missed_wait_done(struct flipcall_endpoint *ep);
 /* endpoint_device.c: poll()'s timeout for the time left until deadline. */
 int ep_poll_timeout_ms(uint64_t deadline, uint64_t now);
 /* 1 if opts->peer_fd says the peer is gone, else 0. */

@@ -88,15 +88,18 @@ static int wait_until_active(struct flipcall_endpoint *ep)
 {
 	uint64_t deadline = 0;
 	struct timespec ts;
-	int ret, timed;
+	int ret, timed, spun;
 
-	ret = ep_spin_due(ep) ? ep_spin(ep, futex_ready) : 0;
+	spun = ep_spin_due(ep);
+	ret = spun ? ep_spin(ep, futex_ready) : 0;
 	if (ret)
 		return ret < 0 ? ret : 0;
 	if (ep->opts.timeout_ms)
 		deadline = ep_now_ns() + ep->opts.timeout_ms * 1000000ULL;
 	for (;;) {
 		ret = futex_ready(ep);
+		if (ret > 0 && spun)
+			ep_spin_missed_wait_done(ep);
 		if (ret)
 			return ret < 0 ? ret : 0;
 		if (ep_peer_gone(ep))

@@ -185,7 +185,10 @@ TEST(init_invalid_arguments)
 	o.flags = 1U << 7;
 	EXPECT_EQ(-EINVAL, flipcall_endpoint_init(&ep, 0, &cn.client, &o));
 	flipcall_endpoint_options_init(&o);
-	o.reserved[3] = 1;
+	o.reserved[2] = 1;
+	EXPECT_EQ(-EINVAL, flipcall_endpoint_init(&ep, 0, &cn.client, &o));
+	flipcall_endpoint_options_init(&o);
+	o.wait_policy = FLIPCALL_WAIT_SPIN + 1;
 	EXPECT_EQ(-EINVAL, flipcall_endpoint_init(&ep, 0, &cn.client, &o));
 	conn_close(&cn);
 }
@@ -388,6 +391,61 @@ TEST(echo_with_spin)
 	EXPECT_EQ(2001, st.handoffs);
 	/* A wait ends spinning or sleeping, never both. */
 	EXPECT_LE(st.spin_hits + st.sleeps, 2001);
+}
+
+TEST(echo_sleep_policy_never_spins)
+{
+	struct flipcall_endpoint_options o;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
+
+	SKIP_UNLESS_TRANSPORT();
+	flipcall_endpoint_options_init(&o);
+	o.wait_policy = FLIPCALL_WAIT_SLEEP;
+	o.spin_ns = 200 * 1000;
+	echo_session(_metadata, &o, 500, &st);
+	EXPECT_EQ(501, st.handoffs);
+	EXPECT_EQ(0, st.spin_hits);
+	/* The device transport sleeps in the kernel and counts no sleeps. */
+	if (!test_on_device())
+		EXPECT_LT(0, st.sleeps);
+}
+
+/* The environment sets the default policy, not an explicit one. */
+TEST(echo_env_sets_the_default_policy_only)
+{
+	struct flipcall_endpoint_options o;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
+
+	SKIP_UNLESS_TRANSPORT();
+	ASSERT_EQ(0, setenv("FLIPCALL_WAIT_POLICY", "sleep", 1));
+	flipcall_endpoint_options_init(&o);
+	echo_session(_metadata, &o, 500, &st);
+	EXPECT_EQ(0, st.spin_hits);
+	/* The device transport sleeps in the kernel and counts no sleeps. */
+	if (!test_on_device())
+		EXPECT_LT(0, st.sleeps);
+
+	/* A peer thread answers at once: spinning for 200 ms always hits
+	 * unless the thread is not scheduled for that long.
+	 */
+	o.wait_policy = FLIPCALL_WAIT_SPIN;
+	o.spin_ns = 200 * 1000 * 1000;
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	echo_session(_metadata, &o, 500, &st);
+	EXPECT_LT(400, st.spin_hits);
+}
+
+TEST(echo_spin_without_yield)
+{
+	struct flipcall_endpoint_options o;
+	struct flipcall_endpoint_stats st = { .size = sizeof(st) };
+
+	SKIP_UNLESS_TRANSPORT();
+	flipcall_endpoint_options_init(&o);
+	o.flags = FLIPCALL_ENDPOINT_SPIN_NO_YIELD;
+	echo_session(_metadata, &o, 500, &st);
+	EXPECT_EQ(501, st.handoffs);
 }
 
 TEST(echo_with_timeout_set)

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * lisafs benchmark: FStat latency, 4 KiB PRead latency and 1 MiB PRead
- * throughput, over the socket, a futex channel without and with spinning,
- * and a device channel when /dev/flipcall is there. Each row has its own
- * server process; rows run interleaved in rounds and report their median
- * round, so load from other processes hits every row alike. Prints a
- * table, ratios against the socket row of the same run, and JSON.
+ * throughput, over the socket, a futex channel in each wait policy
+ * (default = adaptive, sleep = never spin, spin = always), and a device
+ * channel when /dev/flipcall is there. Each row has its own server
+ * process; rows run interleaved in rounds and report their median round,
+ * so load from other processes hits every row alike. Besides the latency
+ * it reports the CPU time both processes used per FStat and per 4 KiB
+ * PRead (all their threads, from /proc/PID/task/TID/schedstat), which is
+ * what spinning costs. Prints a table, ratios against the socket row of
+ * the same run, and JSON.
  *
  *   lisafs_bench [-P same|cross|any] [-r rounds] [-t seconds-per-measure]
  *                [-j json-file]
@@ -13,6 +17,7 @@
  * -P pins the client to CPU 0 and every server process to CPU 0 (same) or
  * CPU 1 (cross); "any" leaves placement to the scheduler.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -34,15 +39,19 @@
 #define SPIN_NS		50000
 #define BIG		(1U << 20)
 
-enum { ROW_SOCKET, ROW_FUTEX, ROW_FUTEX_SPIN, ROW_DEVICE, ROW_DEVICE_SPIN,
-       N_ROWS };
-enum { M_FSTAT, M_PREAD4K, M_PREAD1M, N_METRICS };
+enum { ROW_SOCKET, ROW_FUTEX, ROW_FUTEX_SLEEP, ROW_FUTEX_SPIN, ROW_DEVICE,
+       ROW_DEVICE_SPIN, N_ROWS };
+/* The measured metrics first; the CPU columns come with the first two. */
+enum { M_FSTAT, M_PREAD4K, M_PREAD1M, M_FSTAT_CPU, M_PREAD4K_CPU,
+       N_METRICS };
+#define N_MEASURED	(M_PREAD1M + 1)
 
 static const char *const row_names[N_ROWS] = {
-	"socket", "futex", "futex-spin", "device", "device-spin",
+	"socket", "futex", "futex-sleep", "futex-spin", "device", "device-spin",
 };
 static const char *const metric_names[N_METRICS] = {
-	"fstat_ns", "pread_4k_ns", "pread_1m_mbps",
+	"fstat_ns", "pread_4k_ns", "pread_1m_mbps", "fstat_cpu_ns",
+	"pread_4k_cpu_ns",
 };
 
 struct row {
@@ -96,10 +105,15 @@ static int start_row(struct row *r, int kind, const char *dir)
 
 	if (kind == ROW_SOCKET)
 		co.flags = LISAFS_CLIENT_NO_CHANNELS;
-	if (kind == ROW_FUTEX || kind == ROW_FUTEX_SPIN) {
+	if (kind == ROW_FUTEX || kind == ROW_FUTEX_SLEEP ||
+	    kind == ROW_FUTEX_SPIN) {
 		co.flags = LISAFS_CLIENT_NO_DEVICE;
 		so.flags = LISAFS_SERVER_NO_DEVICE;
 	}
+	if (kind == ROW_FUTEX_SLEEP)
+		so.wait_policy = co.wait_policy = FLIPCALL_WAIT_SLEEP;
+	if (kind == ROW_FUTEX_SPIN)
+		so.wait_policy = co.wait_policy = FLIPCALL_WAIT_SPIN;
 	if (kind == ROW_FUTEX_SPIN || kind == ROW_DEVICE_SPIN)
 		so.spin_ns = co.spin_ns = SPIN_NS;
 	if ((kind == ROW_DEVICE || kind == ROW_DEVICE_SPIN) &&
@@ -135,10 +149,51 @@ static int start_row(struct row *r, int kind, const char *dir)
 				    NULL);
 }
 
-/* Runs one metric for `seconds`; returns ns per op or MB/s. */
-static double measure(struct row *r, int metric, char *buf)
+/* CPU time (ns) all threads of pid have used so far; 0 if unknown. */
+static uint64_t process_cpu_ns(pid_t pid)
+{
+	char path[64];
+	uint64_t sum = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		unsigned long long ns;
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/schedstat",
+			 (int)pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+static uint64_t row_cpu_ns(const struct row *r)
+{
+	return process_cpu_ns(getpid()) + process_cpu_ns(r->server);
+}
+
+/*
+ * Runs one metric for `seconds`; returns ns per op or MB/s, and stores the
+ * CPU time of both sides per op in *cpu_per_op.
+ */
+static double measure(struct row *r, int metric, char *buf,
+		      double *cpu_per_op)
 {
 	double start = now(), end = start + seconds, t;
+	uint64_t cpu0 = row_cpu_ns(r);
 	unsigned long ops = 0;
 	struct statx st;
 
@@ -168,6 +223,7 @@ static double measure(struct row *r, int metric, char *buf)
 		}
 		t = now();
 	} while (t < end);
+	*cpu_per_op = (double)(row_cpu_ns(r) - cpu0) / ops;
 	if (metric == M_PREAD1M)
 		return ops * (double)BIG / (t - start) / 1e6;
 	return (t - start) * 1e9 / ops;
@@ -196,6 +252,68 @@ static void write_json(FILE *f, struct row *rows)
 		fprintf(f, "%s\n", i + 1 < N_ROWS ? "," : "");
 	}
 	fprintf(f, "]}\n");
+}
+
+static void measure_into(struct row *r, int m, int round, char *buf)
+{
+	double cpu = 0;
+
+	if (r->skipped)
+		return;
+	r->samples[m][round] = measure(r, m, buf, &cpu);
+	if (m == M_FSTAT)
+		r->samples[M_FSTAT_CPU][round] = cpu;
+	if (m == M_PREAD4K)
+		r->samples[M_PREAD4K_CPU][round] = cpu;
+}
+
+static void print_table(struct row *rows)
+{
+	printf("%-12s %10s %6s %10s %6s %10s %6s %11s %6s %11s %6s\n",
+	       "transport", "FStat ns", "ratio", "PRead4K ns", "ratio",
+	       "1M MB/s", "ratio", "FStat CPU", "ratio", "PRead4K CPU",
+	       "ratio");
+	for (int i = 0; i < N_ROWS; i++) {
+		if (rows[i].skipped) {
+			printf("%-12s skipped: %s\n", row_names[i], rows[i].why);
+			continue;
+		}
+		printf("%-12s", row_names[i]);
+		for (int m = 0; m < N_METRICS; m++) {
+			double v = median(rows[i].samples[m], rounds);
+
+			printf(" %*.0f %6.2f", m >= M_FSTAT_CPU ? 11 : 10, v,
+			       v / median(rows[0].samples[m], rounds));
+		}
+		printf("\n");
+	}
+	printf("(CPU: ns of CPU time, client and server together, per call)\n");
+}
+
+static void print_targets(struct row *rows)
+{
+	double sock = median(rows[ROW_SOCKET].samples[M_FSTAT], rounds);
+	static const int futex_rows[] = { ROW_FUTEX, ROW_FUTEX_SLEEP,
+					  ROW_FUTEX_SPIN };
+
+	printf("\ntarget: futex channel FStat <= 1/3 of socket FStat:");
+	for (size_t k = 0; k < 3; k++) {
+		double v = median(rows[futex_rows[k]].samples[M_FSTAT],
+				  rounds);
+
+		printf(" %s %.2f %s", row_names[futex_rows[k]], v / sock,
+		       v * 3 <= sock ? "met" : "NOT met");
+	}
+	printf("\n");
+	if (!rows[ROW_DEVICE].skipped) {
+		double fut = median(rows[ROW_FUTEX_SLEEP].samples[M_FSTAT],
+				    rounds);
+		double dev = median(rows[ROW_DEVICE].samples[M_FSTAT], rounds);
+
+		printf("target: device channel no slower than futex-sleep: "
+		       "%.2f %s\n", dev / fut,
+		       dev <= fut * 1.05 ? "met" : "NOT met");
+	}
 }
 
 int main(int argc, char **argv)
@@ -253,50 +371,15 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int round = 0; round < rounds; round++)
-		for (int m = 0; m < N_METRICS; m++)
+		for (int m = 0; m < N_MEASURED; m++)
 			for (int i = 0; i < N_ROWS; i++)
-				if (!rows[i].skipped)
-					rows[i].samples[m][round] =
-						measure(&rows[i], m, buf);
+				measure_into(&rows[i], m, round, buf);
 
 	printf("lisafs-bench (placement %s): median of %d rounds of %.2f s "
 	       "per measure; ratios against the socket row of this run\n",
 	       placement, rounds, seconds);
-	printf("%-12s %12s %8s %14s %8s %14s %8s\n", "transport", "FStat ns",
-	       "ratio", "PRead 4K ns", "ratio", "PRead 1M MB/s", "ratio");
-	for (int i = 0; i < N_ROWS; i++) {
-		if (rows[i].skipped) {
-			printf("%-12s skipped: %s\n", row_names[i], rows[i].why);
-			continue;
-		}
-		printf("%-12s", row_names[i]);
-		for (int m = 0; m < N_METRICS; m++) {
-			double v = median(rows[i].samples[m], rounds);
-
-			printf(" %*.0f %8.2f", m == M_FSTAT ? 12 : 14, v,
-			       v / median(rows[0].samples[m], rounds));
-		}
-		printf("\n");
-	}
-	{
-		double sock = median(rows[ROW_SOCKET].samples[M_FSTAT], rounds);
-		double fut = median(rows[ROW_FUTEX].samples[M_FSTAT], rounds);
-		double spin = median(rows[ROW_FUTEX_SPIN].samples[M_FSTAT],
-				     rounds);
-
-		printf("\ntarget: futex channel FStat <= 1/3 of socket FStat: "
-		       "futex %.2f %s, futex-spin %.2f %s\n", fut / sock,
-		       fut * 3 <= sock ? "met" : "NOT met", spin / sock,
-		       spin * 3 <= sock ? "met" : "NOT met");
-		if (!rows[ROW_DEVICE].skipped) {
-			double dev = median(rows[ROW_DEVICE].samples[M_FSTAT],
-					    rounds);
-
-			printf("target: device channel no slower than futex: "
-			       "%.2f %s\n", dev / fut,
-			       dev <= fut * 1.05 ? "met" : "NOT met");
-		}
-	}
+	print_table(rows);
+	print_targets(rows);
 	write_json(stdout, rows);
 	if (json) {
 		FILE *f = fopen(json, "w");

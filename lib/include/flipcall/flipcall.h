@@ -77,12 +77,40 @@ enum flipcall_transport {
  * truncate it and make our accesses fault with SIGBUS).
  */
 #define FLIPCALL_ENDPOINT_ALLOW_UNSEALED	(1U << 0)
+/* Spin with pause instructions only; by default a spin also yields the CPU
+ * now and then, so that a peer waiting to run on our CPU answers at once.
+ */
+#define FLIPCALL_ENDPOINT_SPIN_NO_YIELD		(1U << 1)
+
+/*
+ * flipcall_endpoint_options.wait_policy: what a wait does before it sleeps
+ * (Documentation/library.rst, "Waiting"). The wire protocol is the same in
+ * every policy; only our side's CPU use and latency differ.
+ */
+enum flipcall_wait_policy {
+	/* ADAPTIVE on the futex transport; on the device transport ADAPTIVE
+	 * if spin_ns is set, else SLEEP. The environment variable
+	 * FLIPCALL_WAIT_POLICY=adaptive|sleep|spin overrides this default.
+	 */
+	FLIPCALL_WAIT_DEFAULT = 0,
+	/* Spin for a learned budget of at most spin_ns, then sleep. */
+	FLIPCALL_WAIT_ADAPTIVE = 1,
+	/* Never spin: sleep at once, like gVisor. */
+	FLIPCALL_WAIT_SLEEP = 2,
+	/* Spin for spin_ns on every wait, then sleep. */
+	FLIPCALL_WAIT_SPIN = 3,
+};
+
+/* Spin cap of ADAPTIVE and SPIN when spin_ns is 0: about what a sleep and
+ * a cross-CPU wake-up cost, so spinning never costs more than twice that.
+ */
+#define FLIPCALL_WAIT_DEFAULT_SPIN_NS	50000
 
 struct flipcall_endpoint_options {
 	uint32_t transport;	/* enum flipcall_transport */
 	uint32_t flags;		/* FLIPCALL_ENDPOINT_* */
-	/* Busy-poll for control to come back for up to spin_ns before
-	 * sleeping (0: sleep at once, like gVisor).
+	/* Most a wait spins before it sleeps (wait_policy; 0: the policy's
+	 * default, FLIPCALL_WAIT_DEFAULT_SPIN_NS).
 	 */
 	uint32_t spin_ns;
 	/* Give up a wait after timeout_ms with -ETIMEDOUT (0: wait forever). */
@@ -94,7 +122,8 @@ struct flipcall_endpoint_options {
 	int32_t peer_fd;
 	/* How often a sleeping futex wait checks peer_fd (0: 100 ms). */
 	uint32_t liveness_interval_ms;
-	uint32_t reserved[4];	/* must be 0 */
+	uint32_t wait_policy;	/* enum flipcall_wait_policy */
+	uint32_t reserved[3];	/* must be 0 */
 };
 
 /*

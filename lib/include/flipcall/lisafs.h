@@ -24,6 +24,8 @@
 #endif
 #include <time.h>
 
+#include <flipcall/flipcall.h>	/* enum flipcall_wait_policy */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -149,8 +151,9 @@ struct lisafs_client_options {
 	uint32_t size;		/* sizeof(struct lisafs_client_options) */
 	uint32_t flags;		/* LISAFS_CLIENT_* */
 	uint32_t channels;	/* 0: default (up to LISAFS_MAX_CHANNELS) */
-	uint32_t spin_ns;	/* channel spin before sleeping (0: none) */
+	uint32_t spin_ns;	/* most a channel wait spins (0: policy default) */
 	uint32_t timeout_ms;	/* per call (0: none) */
+	uint32_t wait_policy;	/* enum flipcall_wait_policy of the channels */
 };
 
 /* Mount, then start the channels. Takes sock_fd (closed on failure too).
@@ -298,7 +301,8 @@ struct lisafs_server_options {
 	 */
 	uint32_t max_fdids_per_conn;
 	uint32_t max_connections;	/* 0: default (64) */
-	uint32_t spin_ns;		/* channel spin before sleeping (0: none) */
+	uint32_t spin_ns;		/* most a channel wait spins (0: default) */
+	uint32_t wait_policy;		/* enum flipcall_wait_policy of channels */
 };
 
 /* export_dir is opened once; the server never leaves it. */

@@ -14,7 +14,8 @@
 
 int lfs_channel_init(struct lfs_channel *ch, int side,
 		     const struct flipcall_window *win, int fdsock,
-		     uint32_t spin_ns, uint32_t timeout_ms)
+		     uint32_t spin_ns, uint32_t wait_policy,
+		     uint32_t timeout_ms)
 {
 	struct flipcall_endpoint_options o;
 	uint32_t cap;
@@ -23,6 +24,7 @@ int lfs_channel_init(struct lfs_channel *ch, int side,
 	memset(ch, 0, sizeof(*ch));
 	flipcall_endpoint_options_init(&o);
 	o.spin_ns = spin_ns;
+	o.wait_policy = wait_policy;
 	o.timeout_ms = timeout_ms;
 	err = flipcall_endpoint_init(&ch->ep, side, win, &o);
 	if (err)

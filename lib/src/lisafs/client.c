@@ -270,7 +270,8 @@ static int start_one_channel(struct lisafs_client *c, uint16_t mid)
 	win.fd = tx.fds[0];
 	fdsock = lfs_tx_take_fd(&tx, 1);
 	err = lfs_channel_init(&cc->ch, FLIPCALL_SIDE_CLIENT, &win, fdsock,
-			       c->opts.spin_ns, c->opts.timeout_ms);
+			       c->opts.spin_ns, c->opts.wait_policy,
+			       c->opts.timeout_ms);
 	if (!err)
 		err = flipcall_endpoint_connect(cc->ch.ep);
 	if (err) {
@@ -361,6 +362,10 @@ FLIPCALL_EXPORT int lisafs_client_connect(int sock_fd,
 					       opts->size : sizeof(c->opts));
 	}
 	c->opts.size = sizeof(c->opts);
+	if (c->opts.wait_policy > FLIPCALL_WAIT_SPIN) {
+		err = -EINVAL;
+		goto fail;
+	}
 	pthread_mutex_init(&c->sock_mu, NULL);
 	pthread_mutex_init(&c->ch_mu, NULL);
 	c->sock_cap = c->max_msg = LISAFS_PREMOUNT_MESSAGE_SIZE;

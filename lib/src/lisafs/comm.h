@@ -48,7 +48,8 @@ struct lfs_channel {
  */
 int lfs_channel_init(struct lfs_channel *ch, int side,
 		     const struct flipcall_window *win, int fdsock,
-		     uint32_t spin_ns, uint32_t timeout_ms);
+		     uint32_t spin_ns, uint32_t wait_policy,
+		     uint32_t timeout_ms);
 void lfs_channel_fini(struct lfs_channel *ch);
 void lfs_channel_shutdown(struct lfs_channel *ch);
 

@@ -115,7 +115,8 @@ static int start_channel(struct lfs_req *r, struct flipcall_window *client_win,
 		goto fail_socks;
 	}
 	err = lfs_channel_init(&cc->ch, FLIPCALL_SIDE_SERVER, server_win,
-			       socks[0], r->conn->srv->spin_ns, 0);
+			       socks[0], r->conn->srv->spin_ns,
+			       r->conn->srv->wait_policy, 0);
 	if (err) {
 		free(cc);
 		close(socks[1]);

@@ -72,6 +72,8 @@ FLIPCALL_EXPORT int lisafs_server_new(const char *export_dir,
 			return -EINVAL;
 		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
 	}
+	if (o.wait_policy > FLIPCALL_WAIT_SPIN)
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -82,6 +84,7 @@ FLIPCALL_EXPORT int lisafs_server_new(const char *export_dir,
 					      default_max_fdids(s->max_conns);
 	s->max_msg = LISAFS_MAX_MESSAGE_SIZE;
 	s->spin_ns = o.spin_ns;
+	s->wait_policy = o.wait_policy;
 	s->stop_efd = -1;
 	s->proc_fd = -1;
 	s->export_fd = open(export_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -30,6 +30,7 @@ struct lisafs_server {
 	uint32_t max_conns;
 	uint32_t max_msg;
 	uint32_t spin_ns;	/* server side of every channel */
+	uint32_t wait_policy;	/* enum flipcall_wait_policy, likewise */
 	bool device_ok;		/* /dev/flipcall opened at start */
 	uint16_t supported[LISAFS_MID_STANDARD_COUNT + 1];
 	uint16_t n_supported;
