@@ -12,14 +12,17 @@
  * the same run, and JSON.
  *
  *   lisafs_bench [-P same|cross|any] [-r rounds] [-t seconds-per-measure]
- *                [-j json-file]
+ *                [-j json-file] [-I]
  *
+ * -I (in make bench-vm's icount boot): the clock counts guest instructions,
+ * checked by bench/icount.c's calibration loop; times are instructions.
  * -P pins the client to CPU 0 and every server process to CPU 0 (same) or
  * CPU 1 (cross); "any" leaves placement to the scheduler.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +36,7 @@
 #include <flipcall/lisafs.h>
 
 #include "lisafs_test_util.h"
+#include "icount.h"
 #include "pin_cpu.h"
 
 #define MAX_ROUNDS	32
@@ -229,11 +233,26 @@ static double measure(struct row *r, int metric, char *buf,
 	return (t - start) * 1e9 / ops;
 }
 
+/* -I: the clock counts guest instructions (qemu -icount shift=0). */
+static int icount;
+
+static const char *time_unit(void)
+{
+	return icount ? "insns" : "ns";
+}
+
+/* A ratio to the socket row, or NaN where that row measured nothing. */
+static double ratio_to(double v, double base)
+{
+	return base > 0 ? v / base : NAN;
+}
+
 static void write_json(FILE *f, struct row *rows)
 {
 	fprintf(f, "{\"benchmark\": \"lisafs\", \"placement\": \"%s\", "
-		"\"rounds\": %d, \"seconds_per_measure\": %.3f, "
-		"\"rows\": [\n", placement, rounds, seconds);
+		"\"clock\": \"%s\", \"rounds\": %d, "
+		"\"seconds_per_measure\": %.3f, \"rows\": [\n", placement,
+		icount ? "icount" : "wall", rounds, seconds);
 	for (int i = 0; i < N_ROWS; i++) {
 		fprintf(f, "  {\"transport\": \"%s\"", row_names[i]);
 		if (rows[i].skipped) {
@@ -243,9 +262,14 @@ static void write_json(FILE *f, struct row *rows)
 				double v = median(rows[i].samples[m], rounds);
 				double base = median(rows[0].samples[m], rounds);
 
-				fprintf(f, ", \"%s\": %.1f, \"%s_vs_socket\": %.3f",
-					metric_names[m], v, metric_names[m],
-					v / base);
+				double r = ratio_to(v, base);
+
+				fprintf(f, ", \"%s\": %.1f, \"%s_vs_socket\": ",
+					metric_names[m], v, metric_names[m]);
+				if (isnan(r))
+					fprintf(f, "null");
+				else
+					fprintf(f, "%.3f", r);
 			}
 			fprintf(f, "}");
 		}
@@ -269,10 +293,14 @@ static void measure_into(struct row *r, int m, int round, char *buf)
 
 static void print_table(struct row *rows)
 {
+	char fstat_h[16], pread_h[16];
+
+	snprintf(fstat_h, sizeof(fstat_h), "FStat %s", time_unit());
+	snprintf(pread_h, sizeof(pread_h), "PRead4K %s", time_unit());
 	printf("%-12s %10s %6s %10s %6s %10s %6s %11s %6s %11s %6s\n",
-	       "transport", "FStat ns", "ratio", "PRead4K ns", "ratio",
-	       "1M MB/s", "ratio", "FStat CPU", "ratio", "PRead4K CPU",
-	       "ratio");
+	       "transport", fstat_h, "ratio", pread_h, "ratio",
+	       icount ? "1M MB/Gins" : "1M MB/s", "ratio", "FStat CPU",
+	       "ratio", "PRead4K CPU", "ratio");
 	for (int i = 0; i < N_ROWS; i++) {
 		if (rows[i].skipped) {
 			printf("%-12s skipped: %s\n", row_names[i], rows[i].why);
@@ -282,12 +310,20 @@ static void print_table(struct row *rows)
 		for (int m = 0; m < N_METRICS; m++) {
 			double v = median(rows[i].samples[m], rounds);
 
-			printf(" %*.0f %6.2f", m >= M_FSTAT_CPU ? 11 : 10, v,
-			       v / median(rows[0].samples[m], rounds));
+			double r = ratio_to(v, median(rows[0].samples[m],
+						      rounds));
+
+			if (isnan(r))
+				printf(" %*.0f %6s", m >= M_FSTAT_CPU ? 11 : 10,
+				       v, "-");
+			else
+				printf(" %*.0f %6.2f", m >= M_FSTAT_CPU ? 11 : 10,
+				       v, r);
 		}
 		printf("\n");
 	}
-	printf("(CPU: ns of CPU time, client and server together, per call)\n");
+	printf("(CPU: ns of CPU time, client and server together, per call;"
+	       " 0 where the kernel does not account it finely)\n");
 }
 
 static void print_targets(struct row *rows)
@@ -324,21 +360,34 @@ int main(int argc, char **argv)
 	char *buf;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "P:r:t:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "P:r:t:j:I")) != -1) {
 		switch (opt) {
+		case 'I': icount = 1; break;
 		case 'P': placement = optarg; break;
 		case 'r': rounds = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'j': json = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [-P same|cross|any] "
-				"[-r rounds] [-t seconds] [-j json]\n",
+				"[-r rounds] [-t seconds] [-j json] [-I]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS || seconds <= 0)
 		return 2;
+	if (icount) {
+		struct icount_calibration cal;
+
+		if (icount_calibrate(&cal) || !cal.counts_instructions) {
+			fprintf(stderr, "lisafs-bench: -I, but this clock does "
+				"not count instructions\n");
+			return 2;
+		}
+		printf("clock: guest instructions (qemu -icount shift=0); "
+		       "calibration: %.4f ns/instruction\n",
+		       cal.ns_per_instruction);
+	}
 	if (!strcmp(placement, "same")) {
 		client_cpu = server_cpu = 0;
 	} else if (!strcmp(placement, "cross")) {

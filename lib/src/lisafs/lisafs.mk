@@ -84,16 +84,16 @@ LISAFS_BENCH        := $(BUILD)/lib/tests/lisafs_bench
 LISAFS_BENCH_STATIC := $(BUILD)/lib/vm/lisafs-bench
 LISAFS_BENCH_ARGS   ?=
 
-$(LISAFS_BENCH): lib/tests/lisafs_bench.c $(LISAFS_TEST_UTIL) bench/pin_cpu.h $(LIB_A)
+$(LISAFS_BENCH): lib/tests/lisafs_bench.c $(LISAFS_TEST_UTIL) bench/pin_cpu.h bench/icount.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) \
-		-I$(SRCDIR)/lib/tests -I$(SRCDIR)/bench -o $@ $< lib/tests/lisafs_test_util.c \
+		-I$(SRCDIR)/lib/tests -I$(SRCDIR)/bench -o $@ $< lib/tests/lisafs_test_util.c bench/icount.c \
 		$(LIB_A) $(LIB_LDLIBS)
 
-$(LISAFS_BENCH_STATIC): lib/tests/lisafs_bench.c $(LISAFS_TEST_UTIL) bench/pin_cpu.h $(LIB_A)
+$(LISAFS_BENCH_STATIC): lib/tests/lisafs_bench.c $(LISAFS_TEST_UTIL) bench/pin_cpu.h bench/icount.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(CPPFLAGS_COMMON) -static \
-		-I$(SRCDIR)/lib/tests -I$(SRCDIR)/bench -o $@ $< lib/tests/lisafs_test_util.c \
+		-I$(SRCDIR)/lib/tests -I$(SRCDIR)/bench -o $@ $< lib/tests/lisafs_test_util.c bench/icount.c \
 		$(LIB_A) $(LIB_LDLIBS)
 
 .PHONY: lisafs-bench
