@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -86,6 +87,42 @@ static uint64_t create_file(struct __test_metadata *_metadata,
 	return ofd;
 }
 
+/*
+ * Counts this process's flipcall endpoint descriptors, and in *nonblocking
+ * those whose file is O_NONBLOCK (client and server run in this process).
+ */
+static int count_device_fds(int *nonblocking)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	*nonblocking = 0;
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char target[64];
+		ssize_t len;
+		int fl;
+
+		if (de->d_name[0] == '.')
+			continue;
+		len = readlinkat(dirfd(d), de->d_name, target,
+				 sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = 0;
+		if (strcmp(target, "anon_inode:[flipcall]"))
+			continue;
+		fl = fcntl(atoi(de->d_name), F_GETFL);
+		n++;
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			(*nonblocking)++;
+	}
+	closedir(d);
+	return n;
+}
+
 TEST_F(mid, mount_and_channels)
 {
 	SKIP_IF_NO_SETUP();
@@ -104,7 +141,16 @@ TEST_F(mid, mount_and_channels)
 	if (t == LT_SOCKET) {
 		EXPECT_EQ(0, futex + device);
 	} else if (t == LT_DEVICE) {
+		int nonblocking = -1;
+
 		EXPECT_EQ(LISAFS_MAX_CHANNELS, device);
+		/*
+		 * The endpoints arrive O_NONBLOCK like every donated fd; the
+		 * client makes them blocking, or each wait costs a HANDOFF
+		 * that fails with EAGAIN, a poll and a second HANDOFF.
+		 */
+		EXPECT_LE(LISAFS_MAX_CHANNELS, count_device_fds(&nonblocking));
+		EXPECT_EQ(0, nonblocking);
 	} else {
 		EXPECT_EQ(LISAFS_MAX_CHANNELS, futex);
 		EXPECT_EQ(0, device);

@@ -5,6 +5,7 @@
  * shuts the channels so no call hangs on a dead server.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,20 @@ out:
 	return err;
 }
 
+/*
+ * A device endpoint arrives O_NONBLOCK, as every donated fd does (gVisor's
+ * rule, kept by our server), and the module honours that: each wait would
+ * become HANDOFF, EAGAIN, poll, HANDOFF. The channel's waits are meant to
+ * block, and this endpoint file is the client's alone.
+ */
+static void make_blocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
 static int start_one_channel(struct lisafs_client *c, uint16_t mid)
 {
 	struct lfs_client_channel *cc;
@@ -268,6 +283,8 @@ static int start_one_channel(struct lisafs_client *c, uint16_t mid)
 		goto out;
 	}
 	win.fd = tx.fds[0];
+	if (mid == LISAFS_MID_DEVICE_CHANNEL)
+		make_blocking(win.fd);
 	fdsock = lfs_tx_take_fd(&tx, 1);
 	err = lfs_channel_init(&cc->ch, FLIPCALL_SIDE_CLIENT, &win, fdsock,
 			       c->opts.spin_ns, c->opts.wait_policy,
