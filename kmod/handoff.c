@@ -384,7 +384,8 @@ static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
  * pending, so repeating the same op resumes the wait without a second pass.
  *
  * A failed call changes nothing: the caller has shown @recv_len_out to be
- * writable before the pass, the length a SEND_LAST reports (0) is stored
+ * writable before the pass (which includes access_ok(), so the stores
+ * here skip that check), the length a SEND_LAST reports (0) is stored
  * before its pass, and a copy-out that fails after a wait (the memory went
  * away meanwhile) leaves the endpoint pending, so repeating the op collects
  * the length again.
@@ -419,7 +420,7 @@ int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg,
 
 	arg->recv_len = 0;
 	if (step.pass) {
-		if (!step.wait && recv_len_out && put_user(0, recv_len_out)) {
+		if (!step.wait && recv_len_out && __put_user(0, recv_len_out)) {
 			ret = -EFAULT;
 			goto unlock;
 		}
@@ -435,7 +436,8 @@ int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg,
 			goto unlock;
 		if (!ret) {
 			arg->recv_len = READ_ONCE(conn->data_len[ep->side]);
-			if (recv_len_out && put_user(arg->recv_len, recv_len_out)) {
+			if (recv_len_out &&
+			    __put_user(arg->recv_len, recv_len_out)) {
 				ret = -EFAULT;
 				goto unlock;
 			}
