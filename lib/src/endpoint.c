@@ -330,8 +330,9 @@ static void write_handshake(struct flipcall_endpoint *ep)
 	       HANDSHAKE_LEN);
 }
 
-static int check_call(const struct flipcall_endpoint *ep, int side,
-		      enum ep_phase phase)
+/* Inlined, like begin_call(): both run on every call. */
+static inline int check_call(const struct flipcall_endpoint *ep, int side,
+			     enum ep_phase phase)
 {
 	if (!ep)
 		return -EINVAL;
@@ -347,8 +348,8 @@ static int check_call(const struct flipcall_endpoint *ep, int side,
  * again once we own the endpoint, since another call may have moved it
  * meanwhile.
  */
-static int begin_call(struct flipcall_endpoint *ep, int side,
-		      enum ep_phase phase)
+static inline int begin_call(struct flipcall_endpoint *ep, int side,
+			     enum ep_phase phase)
 {
 	int ret = enter_operation(ep);
 
