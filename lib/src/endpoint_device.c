@@ -151,9 +151,9 @@ handoff_blocking_retry(struct flipcall_endpoint *ep, unsigned int op,
 
 /*
  * The default (no spin, no timeout: the wait mode is fixed at init) is one
- * blocking ioctl. This runs twice per round trip; asking the wait policy
- * (which can only say "sleep" here) and carrying the slow paths' state
- * were about a third of the library's share of a round trip.
+ * blocking ioctl. This runs twice per round trip, so that path does not ask
+ * the wait policy (which can only say "sleep" there) nor carry the slow
+ * paths' state (Documentation/benchmarks.rst, "Part 3, second round").
  */
 static int device_handoff(struct flipcall_endpoint *ep, unsigned int op,
 			  uint32_t send_len)
