@@ -85,9 +85,10 @@ static long flipcall_ep_ioctl(struct file *file, unsigned int cmd,
 {
 	struct flipcall_endpoint *ep = file->private_data;
 
-	switch (cmd) {
-	case FLIPCALL_IOC_HANDOFF:
+	/* Twice per round trip: tested first, whatever order the switch has. */
+	if (likely(cmd == FLIPCALL_IOC_HANDOFF))
 		return flipcall_ep_handoff(file, (void __user *)arg);
+	switch (cmd) {
 	case FLIPCALL_IOC_SHUTDOWN:
 		flipcall_ep_note_user(ep);
 		flipcall_conn_end(ep->conn, ep->side == FLIPCALL_SIDE_CLIENT ?
@@ -178,13 +179,13 @@ static void flipcall_ep_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "flipcall-end:\t%s\n",
 		   flipcall_end_names[flipcall_cs_end(cs)]);
 	seq_printf(m, "flipcall-handoffs:\t%llu\n",
-		   READ_ONCE(ep->stats.handoffs));
-	seq_printf(m, "flipcall-sleeps:\t%llu\n", READ_ONCE(ep->stats.sleeps));
+		   flipcall_stat_read(&ep->stats.handoffs));
+	seq_printf(m, "flipcall-sleeps:\t%llu\n", flipcall_stat_read(&ep->stats.sleeps));
 	seq_printf(m, "flipcall-spin-hits:\t%llu\n",
-		   READ_ONCE(ep->stats.spin_hits));
-	seq_printf(m, "flipcall-wakes:\t%llu\n", READ_ONCE(ep->stats.wakes));
+		   flipcall_stat_read(&ep->stats.spin_hits));
+	seq_printf(m, "flipcall-wakes:\t%llu\n", flipcall_stat_read(&ep->stats.wakes));
 	seq_printf(m, "flipcall-wakes-same-cpu:\t%llu\n",
-		   READ_ONCE(ep->stats.wakes_same_cpu));
+		   flipcall_stat_read(&ep->stats.wakes_same_cpu));
 }
 
 /*

@@ -92,6 +92,20 @@ flipcall_handoff_step(u32 cs, u32 side, u32 phase, u32 pending_op, u32 op)
 	bool holds_control = flipcall_cs_active(cs) == side;
 	struct flipcall_step step = { .next_phase = FLIPCALL_PHASE_OPEN };
 
+	/*
+	 * The steady state of a ping-pong, answered first: a new SEND_RECV
+	 * on an open endpoint that holds control of a live connection (the
+	 * state word is then exactly @side). The rules below give the same
+	 * answer; this costs four compares instead of all of them, twice per
+	 * round trip.
+	 */
+	if (likely(op == FLIPCALL_OP_SEND_RECV && !pending_op &&
+		   phase == FLIPCALL_PHASE_OPEN && cs == side)) {
+		step.pass = true;
+		step.wait = true;
+		return step;
+	}
+
 	if (!flipcall_op_side_ok(op, side))
 		return flipcall_step_error(-EINVAL, phase);
 
@@ -212,6 +226,30 @@ static void flipcall_mirror_end(struct flipcall_packet_header *hdr,
 }
 
 /*
+ * Wake the peer's own HANDOFF wait directly, without the wait queue's lock
+ * and walk. This is rcuwait_wake_up() less what the pass already has: the
+ * cmpxchg in flipcall_publish_then_check() is the full barrier that pairs
+ * with the sleeper's set_current_state() (either this read sees the
+ * sleeper, or its read of the state word sees the pass), so its smp_mb()
+ * is not needed; and a preempt-disabled region is an RCU read-side
+ * section (a task_struct is freed after a grace period), so the preemptible
+ * RCU read lock and unlock, two calls, are not needed either. The
+ * preemption is wanted anyway: a peer woken on this CPU preempts us at
+ * once, and it should do so after the wake-up, not inside it. No sync hint
+ * goes with this wake-up.
+ */
+static __always_inline void flipcall_wake_sleeper(struct rcuwait *w)
+{
+	struct task_struct *task;
+
+	preempt_disable();
+	task = rcu_dereference_sched(w->task);
+	if (task)
+		wake_up_process(task);
+	preempt_enable();
+}
+
+/*
  * Hand control to the peer. The length and the header are written before
  * the cmpxchg that publishes them (fully ordered); the receiver reads them
  * after an acquire load of the state. Only the side holding control passes
@@ -221,7 +259,9 @@ static void flipcall_mirror_end(struct flipcall_packet_header *hdr,
 static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 {
 	struct flipcall_conn *conn = ep->conn;
-	struct flipcall_endpoint *peer = &conn->ep[!ep->side];
+	/* Read once: the volatile stores below would make it reload. */
+	u32 peer_side = !ep->side;
+	struct flipcall_endpoint *peer = &conn->ep[peer_side];
 	struct flipcall_packet_header *hdr = flipcall_window_header(&conn->window);
 	struct flipcall_packet_header old_hdr = {
 		.state = READ_ONCE(hdr->state),
@@ -230,11 +270,11 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 	int cs = ep->side;
 	bool wake;
 
-	WRITE_ONCE(conn->data_len[peer->side], len);
+	WRITE_ONCE(conn->data_len[peer_side], len);
 	WRITE_ONCE(hdr->data_len, len);
-	WRITE_ONCE(hdr->state, peer->side);
+	WRITE_ONCE(hdr->state, peer_side);
 	WRITE_ONCE(ep->waker_cpu, raw_smp_processor_id());
-	if (!flipcall_publish_then_check(&conn->state, &cs, peer->side,
+	if (!flipcall_publish_then_check(&conn->state, &cs, peer_side,
 					 &peer->wq, &wake)) {
 		/* The connection ended meanwhile: this pass never happened. */
 		flipcall_mirror_end(hdr, &old_hdr, flipcall_cs_end(cs));
@@ -242,24 +282,10 @@ static int flipcall_pass(struct flipcall_endpoint *ep, u32 len, bool will_sleep)
 	}
 	flipcall_stat_inc(&ep->stats.handoffs);
 
-	/*
-	 * The peer's own HANDOFF wait is woken directly, without the wait
-	 * queue's lock and walk. The cmpxchg in flipcall_publish_then_check()
-	 * is fully ordered and pairs with the sleeper's set_current_state():
-	 * either this read sees the sleeper, or its read of the state word
-	 * sees the pass.
-	 *
-	 * A peer woken on this CPU preempts us at once; outside the RCU read
-	 * section that finds the task, or the preemption would first queue us
-	 * on RCU's list of readers blocked in a read section. No sync hint
-	 * goes with this wake-up.
-	 */
 	if (rcuwait_active(&peer->sleeper)) {
 		flipcall_stat_inc(&ep->stats.wakes);
 		trace_flipcall_wake(ep, false);
-		preempt_disable();
-		rcuwait_wake_up(&peer->sleeper);
-		preempt_enable();
+		flipcall_wake_sleeper(&peer->sleeper);
 	}
 
 	if (!wake)
@@ -358,7 +384,8 @@ static int flipcall_wait(struct flipcall_endpoint *ep, bool nonblock)
  * pending, so repeating the same op resumes the wait without a second pass.
  *
  * A failed call changes nothing: the caller has shown @recv_len_out to be
- * writable before the pass, the length a SEND_LAST reports (0) is stored
+ * writable before the pass (which includes access_ok(), so the stores
+ * here skip that check), the length a SEND_LAST reports (0) is stored
  * before its pass, and a copy-out that fails after a wait (the memory went
  * away meanwhile) leaves the endpoint pending, so repeating the op collects
  * the length again.
@@ -393,7 +420,7 @@ int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg,
 
 	arg->recv_len = 0;
 	if (step.pass) {
-		if (!step.wait && recv_len_out && put_user(0, recv_len_out)) {
+		if (!step.wait && recv_len_out && __put_user(0, recv_len_out)) {
 			ret = -EFAULT;
 			goto unlock;
 		}
@@ -409,7 +436,8 @@ int flipcall_handoff(struct flipcall_endpoint *ep, struct flipcall_handoff *arg,
 			goto unlock;
 		if (!ret) {
 			arg->recv_len = READ_ONCE(conn->data_len[ep->side]);
-			if (recv_len_out && put_user(arg->recv_len, recv_len_out)) {
+			if (recv_len_out &&
+			    __put_user(arg->recv_len, recv_len_out)) {
 				ret = -EFAULT;
 				goto unlock;
 			}

@@ -60,15 +60,15 @@ static int flipcall_nl_put_ep(struct sk_buff *skb, int type,
 	if (nla_put_u32(skb, FLIPCALL_A_EP_PID,
 			flipcall_ep_user_nr(ep, viewer->pid_ns)) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_EP_HANDOFFS,
-			      READ_ONCE(stats->handoffs), FLIPCALL_A_EP_PAD) ||
+			      flipcall_stat_read(&stats->handoffs), FLIPCALL_A_EP_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_EP_SLEEPS,
-			      READ_ONCE(stats->sleeps), FLIPCALL_A_EP_PAD) ||
+			      flipcall_stat_read(&stats->sleeps), FLIPCALL_A_EP_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_EP_SPIN_HITS,
-			      READ_ONCE(stats->spin_hits), FLIPCALL_A_EP_PAD) ||
+			      flipcall_stat_read(&stats->spin_hits), FLIPCALL_A_EP_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_EP_WAKES,
-			      READ_ONCE(stats->wakes), FLIPCALL_A_EP_PAD) ||
+			      flipcall_stat_read(&stats->wakes), FLIPCALL_A_EP_PAD) ||
 	    nla_put_u64_64bit(skb, FLIPCALL_A_EP_WAKES_SAME_CPU,
-			      READ_ONCE(stats->wakes_same_cpu),
+			      flipcall_stat_read(&stats->wakes_same_cpu),
 			      FLIPCALL_A_EP_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

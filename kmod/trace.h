@@ -55,9 +55,9 @@ TRACE_EVENT(flipcall_conn_destroy,
 			     __field(u32, end)),
 	    TP_fast_assign(__entry->id = conn->id;
 			   __entry->client_handoffs =
-				READ_ONCE(conn->ep[FLIPCALL_SIDE_CLIENT].stats.handoffs);
+				flipcall_stat_read(&conn->ep[FLIPCALL_SIDE_CLIENT].stats.handoffs);
 			   __entry->server_handoffs =
-				READ_ONCE(conn->ep[FLIPCALL_SIDE_SERVER].stats.handoffs);
+				flipcall_stat_read(&conn->ep[FLIPCALL_SIDE_SERVER].stats.handoffs);
 			   __entry->end =
 				flipcall_cs_end(atomic_read(&conn->state));),
 	    TP_printk("id=%llu client_handoffs=%llu server_handoffs=%llu end=%s",

@@ -266,7 +266,11 @@ static int enter_operation(struct flipcall_endpoint *ep)
 
 static void exit_operation(struct flipcall_endpoint *ep)
 {
-	uint32_t ctrl = __atomic_and_fetch(&ep->ctrl, ~EP_CTRL_BLOCKED,
+	/*
+	 * We hold BLOCKED, so subtracting it clears exactly that bit: one
+	 * fetch-and-add, where an and-and-fetch needs a compare-exchange loop.
+	 */
+	uint32_t ctrl = __atomic_sub_fetch(&ep->ctrl, EP_CTRL_BLOCKED,
 					   __ATOMIC_ACQ_REL);
 
 	/* Shutdown arrived while we were blocked and left this to us. */
@@ -326,8 +330,9 @@ static void write_handshake(struct flipcall_endpoint *ep)
 	       HANDSHAKE_LEN);
 }
 
-static int check_call(const struct flipcall_endpoint *ep, int side,
-		      enum ep_phase phase)
+/* Inlined, like begin_call(): both run on every call. */
+static inline int check_call(const struct flipcall_endpoint *ep, int side,
+			     enum ep_phase phase)
 {
 	if (!ep)
 		return -EINVAL;
@@ -339,17 +344,15 @@ static int check_call(const struct flipcall_endpoint *ep, int side,
 }
 
 /*
- * check_call() and enter_operation() as one: the phase is checked again
- * once we own the endpoint, since another call may have moved it meanwhile.
+ * enter_operation() after the caller's check_call(): the phase is checked
+ * again once we own the endpoint, since another call may have moved it
+ * meanwhile.
  */
-static int begin_call(struct flipcall_endpoint *ep, int side,
-		      enum ep_phase phase)
+static inline int begin_call(struct flipcall_endpoint *ep, int side,
+			     enum ep_phase phase)
 {
-	int ret = check_call(ep, side, phase);
+	int ret = enter_operation(ep);
 
-	if (ret)
-		return ret;
-	ret = enter_operation(ep);
 	if (ret)
 		return ret;
 	ret = check_call(ep, side, phase);

@@ -102,43 +102,76 @@ static int collect_pending(struct flipcall_endpoint *ep, unsigned int op,
 	return ret;
 }
 
-static int device_handoff(struct flipcall_endpoint *ep, unsigned int op,
-			  uint32_t send_len)
+/*
+ * With spin or timeout: a non-blocking hand-off, then the bounded wait.
+ * Returns -EAGAIN if it is still pending and the caller should block.
+ * Out of line, like the retry below: device_handoff() then needs few
+ * registers saved on its default path.
+ */
+static __attribute__((noinline)) int handoff_bounded(struct flipcall_endpoint *ep, unsigned int op,
+			   uint32_t send_len)
 {
 	uint64_t deadline = 0;
-	int ret, spin = 0;
+	int ret, spin;
 
-	if (op != FLIPCALL_OP_RECV_FIRST)
-		ep->stats.handoffs++;
-	if (op != FLIPCALL_OP_SEND_LAST) {
-		spin = ep_spin_due(ep);
-		if (ep->opts.timeout_ms)
-			deadline = ep_now_ns() +
-				   ep->opts.timeout_ms * 1000000ULL;
-	}
-	if (spin || deadline) {
-		ret = handoff_ioctl(ep, op, FLIPCALL_HANDOFF_NONBLOCK,
-				    send_len);
-		if (ret == -EAGAIN)
-			ret = collect_pending(ep, op, send_len, spin, deadline);
-		if (ret != -EAGAIN)
-			return ret;
-	}
-	/*
-	 * EINTR leaves the hand-off pending; the same op resumes it. So does
-	 * EAGAIN from a file that is O_NONBLOCK (lisafs donates every fd so,
-	 * as gVisor does, and the module honours it): wait in poll instead.
-	 */
+	spin = ep_spin_due(ep);
+	if (ep->opts.timeout_ms)
+		deadline = ep_now_ns() + ep->opts.timeout_ms * 1000000ULL;
+	if (!spin && !deadline)
+		return -EAGAIN;
+	ret = handoff_ioctl(ep, op, FLIPCALL_HANDOFF_NONBLOCK, send_len);
+	if (ret == -EAGAIN)
+		ret = collect_pending(ep, op, send_len, spin, deadline);
+	return ret;
+}
+
+/*
+ * A blocking hand-off that returned ret < 0. EINTR leaves it pending; the
+ * same op resumes it. So does EAGAIN from a file that is O_NONBLOCK (lisafs
+ * donates every fd so, as gVisor does, and the module honours it): wait in
+ * poll instead.
+ */
+static __attribute__((noinline)) int
+handoff_blocking_retry(struct flipcall_endpoint *ep, unsigned int op,
+		       uint32_t send_len, int ret)
+{
 	for (;;) {
-		ret = handoff_ioctl(ep, op, 0, send_len);
 		if (ret == -EAGAIN) {
 			ret = poll_until_ready(ep, UINT64_MAX);
 			if (!ret)
-				continue;
+				ret = -EINTR;
 		}
 		if (ret != -EINTR || ep_shutdown_locally(ep))
 			return ret;
+		ret = handoff_ioctl(ep, op, 0, send_len);
+		if (ret >= 0)
+			return ret;
 	}
+}
+
+/*
+ * The default (no spin, no timeout: the wait mode is fixed at init) is one
+ * blocking ioctl. This runs twice per round trip, so that path does not ask
+ * the wait policy (which can only say "sleep" there) nor carry the slow
+ * paths' state (Documentation/benchmarks.rst, "Part 3, second round").
+ */
+static int device_handoff(struct flipcall_endpoint *ep, unsigned int op,
+			  uint32_t send_len)
+{
+	int ret;
+
+	if (op != FLIPCALL_OP_RECV_FIRST)
+		ep->stats.handoffs++;
+	if (op != FLIPCALL_OP_SEND_LAST &&
+	    (ep->wait.mode != WP_SLEEP || ep->opts.timeout_ms)) {
+		ret = handoff_bounded(ep, op, send_len);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	ret = handoff_ioctl(ep, op, 0, send_len);
+	if (ret >= 0)
+		return ret;
+	return handoff_blocking_retry(ep, op, send_len, ret);
 }
 
 static void device_end_connection(struct flipcall_endpoint *ep)
