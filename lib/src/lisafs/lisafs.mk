@@ -58,7 +58,8 @@ LISAFS_FUZZ_SECONDS ?= 60
 LISAFS_FUZZ_SRCS    := lib/fuzz/lisafs_server_fuzz.c \
 		       $(wildcard lib/src/lisafs/*.c) lib/src/window.c \
 		       $(wildcard lib/src/endpoint*.c) lib/src/fdchannel.c \
-		       lib/src/scm_rights.c lib/src/device.c lib/src/sized.c
+		       lib/src/scm_rights.c lib/src/device.c lib/src/sized.c \
+		       lib/src/wait_policy.c
 
 $(LISAFS_FUZZ): $(LISAFS_FUZZ_SRCS) $(wildcard lib/src/lisafs/*.h)
 	@mkdir -p $(dir $@)
