@@ -57,4 +57,4 @@ INSTALL_TARGETS += install-flipcall-nic
 # the queues in /dev/flipcall windows: a busybox script, the bridge on the
 # guest's PATH.
 VM_TEST_BINS += tools/flipcall-nic/nic-vm-test.sh
-VM_TOOLS     += $(FNIC_BIN)
+VM_TOOLS     += $(FNIC_BIN) scripts/tap-lib.sh

@@ -14,16 +14,7 @@ trap 'exit 1' INT TERM
 n=0
 failed=0
 
-ok() { # STATUS NAME [DIAGNOSTIC]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		[ -n "${3:-}" ] && echo "# $3"
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. "$here/../../scripts/tap-lib.sh"
 
 show_logs() {
 	for f in "$NIC_DIR"/server.log "$NIC_DIR"/client.log; do

@@ -20,16 +20,7 @@ TAP=fcnic0
 PORT=5301
 PAYLOAD_MIB=4
 
-ok() { # STATUS NAME [DIAGNOSTIC]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		[ -n "${3:-}" ] && echo "# $3"
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. tap-lib.sh	# ok, wait_for (on PATH: VM_TOOLS)
 
 cleanup() {
 	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
@@ -37,17 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-wait_for() { # SECONDS COMMAND...: poll COMMAND every 50 ms
-	limit=$(($1 * 20))
-	shift
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $limit ] && return 1
-		usleep 50000
-	done
-}
 
 gone() { ! kill -0 "$1" 2>/dev/null; }
 module_refs() { awk '$1 == "flipcall" { print $3 }' /proc/modules; }

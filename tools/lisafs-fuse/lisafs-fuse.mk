@@ -72,4 +72,4 @@ INSTALL_TARGETS += install-lisafs-fuse
 # In the debug VM (make check-vm-debug), where the module offers device
 # channels: a busybox script driving both tools, on the guest's PATH.
 VM_TEST_BINS += tools/lisafs-fuse/tests/lisafs-fuse-vm-test.sh
-VM_TOOLS     += $(LISAFS_FUSE) $(LISAFS_SERVER)
+VM_TOOLS     += $(LISAFS_FUSE) $(LISAFS_SERVER) scripts/tap-lib.sh

@@ -8,10 +8,7 @@ dir=$(mktemp -d)
 sock=$dir/sock
 n=0 failed=0
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; failed=1; fi
-}
+. "$(dirname "$0")/../../scripts/tap-lib.sh"
 
 # expect NAME WANT_EXIT WANT_STDOUT WANT_STDERR_SUBSTRING -- ARGS...
 expect() {

@@ -11,10 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/fixture.sh"
 
 n=0 failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; failed=1; fi
-}
+. "$here/../../../scripts/tap-lib.sh"
 skip() {
 	n=$((n + 1))
 	echo "ok $n $1 # SKIP $2"

@@ -15,16 +15,7 @@ failed=0
 dir=$(mktemp -d /tmp/lisafs-fuse-vm.XXXXXX)
 pids=
 
-ok() { # STATUS NAME [DIAGNOSTIC]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		[ -n "${3:-}" ] && echo "# $3"
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. tap-lib.sh	# ok, wait_for (on PATH: VM_TOOLS)
 
 cleanup() {
 	for m in "$dir"/*.mnt; do
@@ -37,17 +28,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
-
-wait_for() { # SECONDS COMMAND...: poll COMMAND every 50 ms
-	limit=$(($1 * 20))
-	shift
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt $limit ] && return 1
-		usleep 50000
-	done
-}
 
 gone() { ! kill -0 "$1" 2>/dev/null; }
 mounted() { grep -q " $1 fuse" /proc/mounts; }
