@@ -4,7 +4,7 @@
  * so that kmod-shim/ can compile exactly this code in userspace against
  * stand-ins for the kernel primitives and race it on real CPUs (see
  * "poll" in Documentation/design.rst). Use only atomic_*, smp_mb(),
- * poll_wait() and wq_has_sleeper() here: the shim provides nothing else.
+ * poll_wait() and waitqueue_active() here: the shim provides nothing else.
  *
  * A poller queues itself, then reads the state; a passer publishes the
  * state, then looks at the queue. Each side stores, then loads what the
@@ -26,11 +26,12 @@ static inline int flipcall_poll_queue_then_read(struct file *file,
 {
 	poll_wait(file, wq, pt);
 	/*
-	 * Pairs with the smp_mb() in wq_has_sleeper() after the passer's
-	 * cmpxchg, as in sock_poll_wait(). The queue was updated under its
-	 * lock, which orders that store only as a release: without this, the
-	 * load below could pass it (on x86 the unlock is a plain store, and a
-	 * load may complete while the stores wait in the store buffer).
+	 * Pairs with the passer's cmpxchg, a full barrier before its
+	 * waitqueue_active(), as in sock_poll_wait(). The queue was updated
+	 * under its lock, which orders that store only as a release: without
+	 * this, the load below could pass it (on x86 the unlock is a plain
+	 * store, and a load may complete while the stores wait in the store
+	 * buffer).
 	 */
 	smp_mb();
 	return atomic_read_acquire(state);
@@ -39,8 +40,9 @@ static inline int flipcall_poll_queue_then_read(struct file *file,
 /*
  * Publish @next in @state if it still holds *@cs (atomic_try_cmpxchg(),
  * fully ordered, which also publishes every store before it), then set
- * *@wake to whether anyone sleeps or polls on @wq. wq_has_sleeper() has
- * the smp_mb() that orders the cmpxchg before its read of the queue.
+ * *@wake to whether anyone sleeps or polls on @wq. A successful cmpxchg is
+ * a full barrier, so it already orders the publication before this read
+ * of the queue: the smp_mb() that wq_has_sleeper() would add is not needed.
  * Returns false, with *@cs the current state, if @state had changed.
  */
 static inline bool flipcall_publish_then_check(atomic_t *state, int *cs,
@@ -50,7 +52,8 @@ static inline bool flipcall_publish_then_check(atomic_t *state, int *cs,
 {
 	if (!atomic_try_cmpxchg(state, cs, next))
 		return false;
-	*wake = wq_has_sleeper(wq);
+	/* Ordered after the publication by the cmpxchg's full barrier. */
+	*wake = waitqueue_active(wq);
 	return true;
 }
 

@@ -7,8 +7,8 @@
  * what kmod/handoff_order.h and the shim's own wait queue use.
  *
  * With SHIM_POLLER_WITHOUT_MB, smp_mb() is only a compiler barrier: the
- * test's mutant. The passer's barrier lives in wq_has_sleeper() (wait.h)
- * and is never dropped, so the mutant lacks exactly the poller's smp_mb().
+ * test's mutant. The passer's barrier is its locked cmpxchg, never
+ * dropped, so the mutant lacks exactly the poller's smp_mb().
  */
 #ifndef SHIM_LINUX_ATOMIC_H
 #define SHIM_LINUX_ATOMIC_H
@@ -23,7 +23,7 @@
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
-/* Always the real barrier: the shim's own code (wq_has_sleeper) uses it. */
+/* The real barrier, which the mutant build leaves out of smp_mb(). */
 #define shim_full_mb() \
 	__asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
 

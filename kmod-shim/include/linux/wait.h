@@ -4,8 +4,7 @@
  * poll/pass pairing touches: a spinlock taken with a locked cmpxchg and
  * released with a plain byte store (the queued spinlock's fast paths, plus
  * the pushf/popf of the irqsave variants), a doubly linked list updated
- * with plain stores, and wq_has_sleeper(): smp_mb(), then one load of the
- * list head. Nobody sleeps here; a "sleeper" is an entry on the list.
+ * with plain stores, and waitqueue_active(): one load of the list head. Nobody sleeps here; a "sleeper" is an entry on the list.
  */
 #ifndef SHIM_LINUX_WAIT_H
 #define SHIM_LINUX_WAIT_H
@@ -99,9 +98,8 @@ static inline void remove_wait_queue(struct wait_queue_head *wq,
 	shim_spin_unlock_irqrestore(&wq->lock, flags);
 }
 
-static inline bool wq_has_sleeper(struct wait_queue_head *wq)
+static inline bool waitqueue_active(struct wait_queue_head *wq)
 {
-	shim_full_mb();
 	return READ_ONCE(wq->head.next) != &wq->head;
 }
 
