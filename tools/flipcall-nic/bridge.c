@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "coalesce.h"
 #include "control.h"
+#include "tap.h"
 
 #define BRIDGE_BATCH		32
 /* iovecs for one reserved frame (the transport's buffers may be small). */
@@ -38,7 +40,13 @@ struct bridge {
 	int npend;
 	long long blocked_since;	/* ns; 0 while the peer takes frames */
 	unsigned int busy_rounds;
+	struct coalescer *co;		/* cfg.coalesce: frames to TAP */
+	/* The vnet header of a frame read from TAP (cfg.coalesce). */
+	struct virtio_net_hdr rx_vnet;
 };
+
+static void tap_emit(const struct iovec *iov, int iovcnt, size_t len,
+		     void *arg);
 
 static long long now_ns(void)
 {
@@ -64,6 +72,11 @@ int bridge_create(const struct bridge_config *cfg, struct bridge **out)
 	}
 	for (i = 0; i < BRIDGE_BATCH; i++)
 		b->buf[i] = b->bufs + i * (cfg->frame_max + 1);
+	if (cfg->coalesce &&
+	    coalescer_create(cfg->frame_max, tap_emit, b, &b->co)) {
+		bridge_destroy(b);
+		return -ENOMEM;
+	}
 	*out = b;
 	return 0;
 }
@@ -72,13 +85,20 @@ void bridge_destroy(struct bridge *b)
 {
 	if (!b)
 		return;
+	coalescer_destroy(b->co);
 	free(b->bufs);
 	free(b);
 }
 
 void bridge_stats(struct bridge *b, struct nic_stats *st)
 {
+	struct coalesce_stats cs;
+
 	*st = b->st;
+	if (b->co) {
+		coalescer_stats(b->co, &cs);
+		st->coalesced = cs.merged;
+	}
 	b->cfg.ops->stats(b->cfg.t, st);
 }
 
@@ -99,13 +119,37 @@ static void forget_sent(struct bridge *b, int sent)
 	b->npend -= sent;
 }
 
+/*
+ * One frame from TAP into @iov[1..iovcnt): iov[0] is left for the vnet
+ * header, which is read into b->rx_vnet and not counted (cfg.coalesce).
+ */
+static ssize_t tap_readv(struct bridge *b, struct iovec *iov, int iovcnt)
+{
+	ssize_t n;
+
+	if (!b->cfg.coalesce)
+		return readv(b->cfg.tap_fd, iov + 1, iovcnt - 1);
+	iov[0] = (struct iovec){ &b->rx_vnet, sizeof(b->rx_vnet) };
+	n = readv(b->cfg.tap_fd, iov, iovcnt);
+	if (n < 0)
+		return n;
+	/* Without offloads the kernel sends no GSO: a short read is broken. */
+	if (n < (ssize_t)sizeof(b->rx_vnet)) {
+		errno = EIO;
+		return -1;
+	}
+	return n - sizeof(b->rx_vnet);
+}
+
 static int read_tap(struct bridge *b)
 {
+	struct iovec iov[2];
 	int progress = 0;
 	ssize_t n;
 
 	while (b->npend < BRIDGE_BATCH) {
-		n = read(b->cfg.tap_fd, b->buf[b->npend], b->cfg.frame_max + 1);
+		iov[1] = (struct iovec){ b->buf[b->npend], b->cfg.frame_max + 1 };
+		n = tap_readv(b, iov, 2);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -155,14 +199,15 @@ static int drop_tap_frames(struct bridge *b)
 /* Reads one frame into the transport's memory: 1, 0 (none), or -errno. */
 static int read_tap_into_peer(struct bridge *b, int *committed)
 {
-	struct iovec iov[FRAME_IOV_MAX];
+	struct iovec iov[1 + FRAME_IOV_MAX];
 	int iovcnt = FRAME_IOV_MAX, r;
 	ssize_t n;
 
-	r = b->cfg.ops->reserve(b->cfg.t, b->cfg.frame_max + 1, iov, &iovcnt);
+	r = b->cfg.ops->reserve(b->cfg.t, b->cfg.frame_max + 1, iov + 1,
+				&iovcnt);
 	if (r <= 0)
 		return r ? r : -EAGAIN;
-	while ((n = readv(b->cfg.tap_fd, iov, iovcnt)) < 0 && errno == EINTR)
+	while ((n = tap_readv(b, iov, 1 + iovcnt)) < 0 && errno == EINTR)
 		;
 	if (n < 0 || (size_t)n > b->cfg.frame_max) {
 		b->cfg.ops->abort(b->cfg.t);
@@ -242,6 +287,23 @@ static int to_peer(struct bridge *b)
 	return progress;
 }
 
+/* A frame (with its vnet header in iov[0] if cfg.coalesce) to TAP. */
+static void tap_emit(const struct iovec *iov, int iovcnt, size_t len,
+		     void *arg)
+{
+	struct bridge *b = arg;
+
+	while (writev(b->cfg.tap_fd, iov, iovcnt) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EIO)
+			b->st.drops.tap_link_down++;
+		else
+			b->st.drops.tap_write_error++;
+		return;
+	}
+}
+
 static int write_tap(const struct iovec *iov, int iovcnt, size_t len,
 		     void *arg)
 {
@@ -251,23 +313,22 @@ static int write_tap(const struct iovec *iov, int iovcnt, size_t len,
 		b->st.drops.peer_oversize++;
 		return 0;
 	}
-	while (writev(b->cfg.tap_fd, iov, iovcnt) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EIO)
-			b->st.drops.tap_link_down++;
-		else
-			b->st.drops.tap_write_error++;
-		return 0;
-	}
 	b->st.from_peer_packets++;
 	b->st.from_peer_bytes += len;
+	if (b->co)
+		coalescer_add(b->co, iov, iovcnt, len);
+	else
+		tap_emit(iov, iovcnt, len, b);
 	return 0;
 }
 
 static int from_peer(struct bridge *b)
 {
-	return b->cfg.ops->recv_batch(b->cfg.t, write_tap, b, BRIDGE_BATCH);
+	int r = b->cfg.ops->recv_batch(b->cfg.t, write_tap, b, BRIDGE_BATCH);
+
+	if (b->co)
+		coalescer_flush(b->co);
+	return r;
 }
 
 enum { POLL_RX, POLL_CTRL, POLL_TAP, POLL_TX, POLL_COUNT };

@@ -24,6 +24,12 @@ struct bridge_config {
 	int tap_fd;
 	int ctrl_fd;
 	size_t frame_max;
+	/*
+	 * The TAP device has a vnet header but no offloads (TAP_VNET_HDR):
+	 * strip it from frames read, and coalesce TCP segments from the peer
+	 * into GSO frames on the way out (coalesce.h).
+	 */
+	int coalesce;
 	const struct nic_transport_ops *ops;
 	struct nic_transport *t;
 	volatile sig_atomic_t *stop;

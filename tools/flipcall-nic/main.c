@@ -41,6 +41,7 @@ struct options {
 	unsigned int mtu;
 	int json_stats;
 	int offload;
+	int coalesce;
 	unsigned int transport_flags;
 	const struct nic_transport_ops *ops;
 };
@@ -62,7 +63,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: flipcall-nic --tap NAME (--server | --client) (--socket PATH | --fd N)\n"
-		"                    [--transport NAME] [--memfd | --offload] [--mtu N] [--stats]\n"
+		"                    [--transport NAME] [--memfd | --offload] [--no-coalesce]\n"
+		"                    [--mtu N] [--stats]\n"
 		"transports (the first is the default): %s\n", nic_transport_names());
 }
 
@@ -100,6 +102,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "transport", required_argument, NULL, 'T' },
 		{ "memfd", no_argument, NULL, 'M' },
 		{ "offload", no_argument, NULL, 'O' },
+		{ "no-coalesce", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -107,7 +110,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	unsigned int v;
 	int c;
 
-	*o = (struct options){ .side = -1, .fd = -1, .mtu = DEFAULT_MTU };
+	*o = (struct options){ .side = -1, .fd = -1, .mtu = DEFAULT_MTU,
+			       .coalesce = 1 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -148,6 +152,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'O':
 			o->offload = 1;
+			break;
+		case 'n':
+			o->coalesce = 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -265,6 +272,8 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 		.tap_fd = tap_fd,
 		.ctrl_fd = ctrl_fd,
 		.frame_max = params.frame_max,
+		/* With offload the frames come big already. */
+		.coalesce = o->coalesce && !o->offload,
 		.ops = o->ops,
 		.stop = &stop_requested,
 		.report = &report_requested,
@@ -340,7 +349,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	install_signals(&sleep_mask);
-	tap_fd = tap_open(o.tap, o.mtu, o.offload, &why);
+	tap_fd = tap_open(o.tap, o.mtu,
+			  o.offload ? TAP_OFFLOAD :
+			  o.coalesce ? TAP_VNET_HDR : TAP_PLAIN, &why);
 	if (tap_fd < 0) {
 		fprintf(stderr, "flipcall-nic: %s: %s: %s\n", o.tap, why,
 			strerror(-tap_fd));

@@ -12,9 +12,10 @@ void nic_stats_print_text(FILE *f, const struct nic_stats_label *l,
 	fprintf(f, "flipcall-nic %s (%s, %s): to peer %" PRIu64 " packets %"
 		PRIu64 " bytes, from peer %" PRIu64 " packets %" PRIu64
 		" bytes, waits for room %" PRIu64 ", doorbells %" PRIu64
-		"; drops:", l->tap, l->transport, l->side, st->to_peer_packets,
-		st->to_peer_bytes, st->from_peer_packets, st->from_peer_bytes,
-		st->peer_full_waits, st->doorbells);
+		", coalesced %" PRIu64 "; drops:", l->tap, l->transport,
+		l->side, st->to_peer_packets, st->to_peer_bytes,
+		st->from_peer_packets, st->from_peer_bytes,
+		st->peer_full_waits, st->doorbells, st->coalesced);
 #define NIC_DROP_TEXT(name) fprintf(f, " " #name " %" PRIu64, st->drops.name);
 	NIC_DROP_CAUSES(NIC_DROP_TEXT)
 #undef NIC_DROP_TEXT
@@ -57,6 +58,8 @@ int nic_stats_print_json(FILE *f, const struct nic_stats_label *l,
 			       json_object_new_uint64(st->peer_full_waits));
 	json_object_object_add(root, "doorbells",
 			       json_object_new_uint64(st->doorbells));
+	json_object_object_add(root, "coalesced",
+			       json_object_new_uint64(st->coalesced));
 #define NIC_DROP_JSON(name) \
 	json_object_object_add(drops, #name, \
 			       json_object_new_uint64(st->drops.name));

@@ -34,6 +34,8 @@ struct nic_stats {
 	uint64_t peer_full_waits;
 	/* Doorbells rung for the peer (sharedmem: only while it sleeps). */
 	uint64_t doorbells;
+	/* Frames from the peer that went to TAP inside a larger GSO frame. */
+	uint64_t coalesced;
 	struct nic_drops drops;
 };
 
