@@ -17,11 +17,16 @@
 
 #define SHM_BATCH	32
 /*
- * Each queue's data area holds at least this many of the largest frames
- * (with offload, 64 KiB ones: 4 MiB, as much as the socketpair transport's
- * socket buffers); never less than gVisor's default 1 MiB.
+ * Each queue's data area holds at least this many of the largest frames,
+ * and at least as much as the socketpair transport's socket buffers: a
+ * peer that is off its CPU for a millisecond must not leave the sender
+ * without posted buffers (the sender has no doorbell for room, only a
+ * timer, and TAP drops meanwhile).
  */
 #define SHM_FRAMES_IN_FLIGHT	64
+#define SHM_DATA_MIN		(4u << 20)
+/* slotSize of the largest descriptor a one-buffer packet needs (§6.3). */
+#define SHM_SLOT_PER_BUFFER	40
 /*
  * Frames larger than this (offload) go in buffers of this size (the client
  * decides, for both directions) instead of gVisor's 2 KiB: a 64 KiB frame
@@ -35,6 +40,13 @@ struct nic_transport {
 	struct sharedmem_endpoint *ep;
 	int device;		/* queue memory is /dev/flipcall windows */
 };
+
+/* The receive buffer size the client posts (it decides, see above). */
+static uint32_t buffer_size(const struct nic_transport_params *p)
+{
+	return p->frame_max + 1 > SHM_BIG_BUFFER ? SHM_BIG_BUFFER :
+		SHAREDMEM_DEFAULT_BUFFER_SIZE;
+}
 
 static size_t shm_frame_limit(void)
 {
@@ -62,8 +74,14 @@ static int server_configs(const struct nic_transport_params *p,
 	struct sharedmem_side_configs client, server;
 	int err = -ENODEV;
 
-	while (po.data_len < SHM_FRAMES_IN_FLIGHT * (p->frame_max + 1))
+	while (po.data_len < SHM_DATA_MIN ||
+	       po.data_len < SHM_FRAMES_IN_FLIGHT * (p->frame_max + 1))
 		po.data_len *= 2;
+	/* Room in the pipes to post and complete every buffer at once. */
+	po.pipe_len = SHAREDMEM_DEFAULT_PIPE_LEN;
+	while (po.pipe_len <
+	       po.data_len / buffer_size(p) * SHM_SLOT_PER_BUFFER + 8)
+		po.pipe_len *= 2;
 	if (!(p->flags & NIC_TRANSPORT_MEMFD))
 		err = sharedmem_device_pair_create(&po, &client, &server);
 	if (!err) {
@@ -118,8 +136,7 @@ static int shm_create(const struct nic_transport_params *p,
 		/* One byte more: the bridge reserves that to see a long read. */
 		.mtu = p->frame_max + 1,
 		.peer_fd = -1,
-		.buffer_size = p->frame_max + 1 > SHM_BIG_BUFFER ?
-			       SHM_BIG_BUFFER : 0,
+		.buffer_size = buffer_size(p),
 	};
 	struct sharedmem_queue_config tx, rx;
 	struct nic_transport *t;
