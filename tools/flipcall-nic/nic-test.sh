@@ -29,13 +29,16 @@ ping_ok() { # FROM_NS TO_ADDR [PING_ARGS...]
 	echo "$out" | grep -q ' 0% packet loss' || { echo "# $out" | tail -3; return 1; }
 }
 
-# 256 MiB of random bytes from A to B over TCP; both ends hash what they saw.
+# tcp_transfer_ok [MIB [ADDR_B]]: MIB (256) MiB of random bytes from A to
+# B over TCP; both ends hash what they saw.
 tcp_transfer_ok() {
+	mib=${1:-256} to=${2:-$NIC_ADDR_B} listen=TCP-LISTEN connect=TCP
+	case $to in *:*) listen=TCP6-LISTEN connect=TCP6 ;; esac
 	port=5301
 	rm -f "$NIC_DIR"/fifo "$NIC_DIR"/*.sum
 	mkfifo "$NIC_DIR/fifo"
 	ip netns exec "$NIC_NS_B" timeout 120 socat -u \
-		TCP-LISTEN:$port,reuseaddr STDOUT | sha256sum >"$NIC_DIR/recv.sum" &
+		$listen:$port,reuseaddr STDOUT | sha256sum >"$NIC_DIR/recv.sum" &
 	recv_pid=$!
 	i=0
 	until ip netns exec "$NIC_NS_B" ss -ltn | grep -q ":$port "; do
@@ -43,9 +46,9 @@ tcp_transfer_ok() {
 	done
 	sha256sum <"$NIC_DIR/fifo" >"$NIC_DIR/sent.sum" &
 	hash_pid=$!
-	head -c $((256 << 20)) /dev/urandom | tee "$NIC_DIR/fifo" |
+	head -c $((mib << 20)) /dev/urandom | tee "$NIC_DIR/fifo" |
 		ip netns exec "$NIC_NS_A" timeout 120 socat -u STDIN \
-			TCP:$NIC_ADDR_B:$port
+			$connect:$to:$port
 	wait $hash_pid
 	wait $recv_pid
 	sent=$(cut -d' ' -f1 "$NIC_DIR/sent.sum")
@@ -56,9 +59,12 @@ tcp_transfer_ok() {
 		[ "$sent" != e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 ]
 }
 
-json_to_peer() { # FILE FIELD: the last JSON line's to_peer.FIELD
+json_stat() { # FILE KEY[.KEY]: that field of the last JSON line
 	python3 -c 'import json,sys
-print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["to_peer"][sys.argv[2]])' "$1" "$2" 2>/dev/null
+v = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+for k in sys.argv[2].split("."):
+    v = v[k]
+print(v)' "$1" "$2" 2>/dev/null
 }
 
 # memfd descriptors and mappings of a process (the queues are mapped, and
@@ -68,11 +74,14 @@ memfds_of() {
 }
 
 # Traffic, stats and SIGTERM over one transport (with --offload: t is
-# TRANSPORT+offload).
+# TRANSPORT+offload; TRANSPORT+nocoalesce: with --no-coalesce).
 traffic_tests() {
 	t=$1
-	set -- ${t%+offload}
-	[ "$t" != "$1" ] && set -- "$1" --offload
+	set -- ${t%+*}
+	case $t in
+	*+offload) set -- "$1" --offload ;;
+	*+nocoalesce) set -- "$1" --no-coalesce ;;
+	esac
 	if ! nic_bridges_up "$@" --stats; then
 		show_logs
 		ok 1 "$t/bridges_up"
@@ -86,6 +95,10 @@ traffic_tests() {
 	ok $? "$t/ping_b_to_a_100_no_loss"
 	tcp_transfer_ok
 	ok $? "$t/tcp_256mib_same_sha256"
+	ip -n "$NIC_NS_A" addr add $NIC_ADDR6_A/64 dev $NIC_TAP nodad &&
+		ip -n "$NIC_NS_B" addr add $NIC_ADDR6_B/64 dev $NIC_TAP nodad &&
+		tcp_transfer_ok 64 "[$NIC_ADDR6_B]"
+	ok $? "$t/tcp_ipv6_64mib_same_sha256"
 
 	kill -USR1 $NIC_SERVER_PID
 	sleep 0.3
@@ -97,13 +110,13 @@ traffic_tests() {
 	server=$NIC_SERVER_PID client=$NIC_CLIENT_PID
 	kill -TERM $server
 	nic_wait_exit $server 5
-	packets=$(json_to_peer "$NIC_DIR/server.out" packets)
+	packets=$(json_stat "$NIC_DIR/server.out" to_peer.packets)
 	[ "$NIC_RC" = 0 ] && [ "${packets:-0}" -gt 100 ]
 	ok $? "$t/sigterm_exits_0_with_json_stats" \
 		"exit $NIC_RC, to_peer.packets '$packets'"
 	# The 256 MiB went A -> B: in frames far above the MTU (GSO) only
 	# with offload.
-	bytes=$(json_to_peer "$NIC_DIR/server.out" bytes)
+	bytes=$(json_stat "$NIC_DIR/server.out" to_peer.bytes)
 	avg=$(( ${bytes:-0} / (${packets:-0} > 0 ? packets : 1) ))
 	echo "# average frame A -> B: $avg bytes"
 	if [ "${2:-}" = --offload ]; then
@@ -116,6 +129,17 @@ traffic_tests() {
 	nic_wait_exit $client 5
 	[ "$NIC_RC" = 3 ] && grep -q 'peer gone' "$NIC_DIR/client.log"
 	ok $? "$t/peer_reports_terminated_server_gone" "client exit $NIC_RC"
+	# B received the transfers: by default most of their MTU-sized
+	# segments reached its TAP inside coalesced GSO frames.
+	frames=$(json_stat "$NIC_DIR/client.out" from_peer.packets)
+	merged=$(json_stat "$NIC_DIR/client.out" coalesced)
+	echo "# B: $merged of $frames frames from the peer went out coalesced"
+	if [ "${2:-}" = "" ]; then
+		[ "${merged:-0}" -gt $(( ${frames:-0} / 2 )) ]
+	else
+		[ "${frames:-0}" -gt 0 ] && [ "$merged" = 0 ]
+	fi
+	ok $? "$t/coalescing_matches_setting" "$merged of $frames"
 	NIC_PIDS=
 }
 
@@ -264,7 +288,7 @@ if [ -n "$why" ]; then
 	echo "ok 1 flipcall-nic # SKIP $why"
 	exit 0
 fi
-echo "1..53"
+echo "1..71"
 
 "$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
 ok $(($? != 2)) usage/mtu_above_limit_rejected
@@ -276,6 +300,7 @@ for t in sharedmem socketpair sharedmem+offload socketpair+offload; do
 	traffic_tests $t
 	peer_death_tests $t
 done
+traffic_tests sharedmem+nocoalesce
 mismatch_test socketpair sharedmem
 mismatch_test sharedmem socketpair
 mismatch_test sharedmem+offload sharedmem
