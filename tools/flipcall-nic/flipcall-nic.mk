@@ -48,8 +48,25 @@ install-flipcall-nic: $(FNIC_BIN)
 	install -D -m 0644 man/man8/flipcall-nic.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/flipcall-nic.8
 
-ALL_TARGETS     += $(FNIC_BIN)
-NATIVE_CHECKS   += flipcall-nic-test flipcall-nic-test-sanitize
+# The coalescer alone, against hand-built frames (tests/, outside the
+# tool's wildcard): stage flipcall-nic-coalesce-test, no root needed.
+FNIC_CO_TEST := $(BUILD)/tools/flipcall-nic/tests/coalesce_test
+$(FNIC_CO_TEST): tools/flipcall-nic/tests/coalesce_test.c \
+		 tools/flipcall-nic/coalesce.c tools/flipcall-nic/coalesce.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(LIB_TEST_WARN) $(CPPFLAGS_COMMON) \
+		-I$(SRCDIR)/third_party/kselftest -o $@ $< \
+		tools/flipcall-nic/coalesce.c
+
+.PHONY: flipcall-nic-coalesce-test
+flipcall-nic-coalesce-test: $(FNIC_CO_TEST)
+	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
+	@scripts/run-tap-test $(RESULTS)/$@.results 120 flipcall-nic-coalesce/ \
+		$(FNIC_CO_TEST)
+
+ALL_TARGETS     += $(FNIC_BIN) $(FNIC_CO_TEST)
+NATIVE_CHECKS   += flipcall-nic-test flipcall-nic-test-sanitize \
+		   flipcall-nic-coalesce-test
 BENCH_TARGETS   += flipcall-nic-bench
 INSTALL_TARGETS += install-flipcall-nic
 
