@@ -588,6 +588,31 @@ TEST_F(co, oversize_frame_passes_through)
 	free(f);
 }
 
+/* However many iovecs it came in, all of its bytes go out. */
+TEST_F(co, oversize_frame_in_many_iovecs_passes_whole)
+{
+	const size_t big = ETH + 65535 + 100, n = 12;
+	unsigned char *f = malloc(big);
+	struct iovec iov[12];
+	size_t off = 0;
+
+	ASSERT_NE(NULL, f);
+	for (size_t i = 0; i < big; i++)
+		f[i] = (unsigned char)(i * 13);
+	for (size_t i = 0; i < n; i++) {
+		size_t take = i + 1 < n ? big / n : big - off;
+
+		iov[i] = (struct iovec){ f + off, take };
+		off += take;
+	}
+	coalescer_add(self->c, iov, (int)n, big);
+	ASSERT_EQ(1, nout);
+	ASSERT_EQ(big, outs[0].len);
+	EXPECT_EQ(0, memcmp(f, outs[0].data, big));
+	expect_stats(_metadata, self, 1, 1, 0);
+	free(f);
+}
+
 TEST_F(co, pure_acks_pass_through)
 {
 	struct seg s;
