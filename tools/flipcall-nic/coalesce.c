@@ -369,6 +369,12 @@ void coalescer_add(struct coalescer *c, const struct iovec *iov, int iovcnt,
 	unsigned char h[HDR_PEEK];
 	struct segment s;
 
+	/*
+	 * Nothing to write, and staged it would pass for "nothing held" and
+	 * vanish after being counted in: not a frame at all.
+	 */
+	if (!len)
+		return;
 	c->st.frames_in++;
 	if (len > c->cap) {
 		pass_unstaged(c, iov, iovcnt, len);

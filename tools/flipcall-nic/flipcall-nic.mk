@@ -52,6 +52,7 @@ install-flipcall-nic: $(FNIC_BIN)
 # tool's wildcard): stage flipcall-nic-coalesce-test, no root needed.
 FNIC_CO_TEST := $(BUILD)/tools/flipcall-nic/tests/coalesce_test
 $(FNIC_CO_TEST): tools/flipcall-nic/tests/coalesce_test.c \
+		 tools/flipcall-nic/tests/frame_sum.h \
 		 tools/flipcall-nic/coalesce.c tools/flipcall-nic/coalesce.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(LIB_TEST_WARN) $(CPPFLAGS_COMMON) \

@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "../coalesce.h"
+#include "frame_sum.h"
 
 #define ISN		1000000u
 #define STREAM_LEN	(256 * 1024)
@@ -80,51 +81,6 @@ static void emit(const struct iovec *iov, int iovcnt, size_t frame_len,
 		memcpy(o->data + total, iov[i].iov_base, iov[i].iov_len);
 		total += iov[i].iov_len;
 	}
-}
-
-/* RFC 1071 over big-endian 16-bit words; odd tails padded with zero. */
-static uint64_t sum_be(uint64_t sum, const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint64_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint64_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-static uint16_t rd16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(unsigned char *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void wr32(unsigned char *p, uint32_t v)
-{
-	wr16(p, v >> 16);
-	wr16(p + 2, v & 0xffff);
-}
-
-/* Sum of the TCP pseudo-header for a frame whose IP header is at @ip. */
-static uint64_t pseudo_be(const unsigned char *ip, bool v6, size_t l4_len)
-{
-	if (v6)
-		return sum_be(0, ip + 8, 32) + (l4_len >> 16) + (l4_len & 0xffff) +
-		       ip[6];
-	return sum_be(0, ip + 12, 8) + ip[9] + l4_len;
 }
 
 static struct seg seg_nth(bool v6, unsigned int k)
@@ -611,6 +567,25 @@ TEST_F(co, oversize_frame_in_many_iovecs_passes_whole)
 	EXPECT_EQ(0, memcmp(f, outs[0].data, big));
 	expect_stats(_metadata, self, 1, 1, 0);
 	free(f);
+}
+
+/* An empty frame is not one: not counted, not emitted, no end to a run. */
+TEST_F(co, empty_frame_ignored)
+{
+	struct iovec none = { NULL, 0 };
+	struct seg s;
+
+	s = seg_nth(false, 0);
+	offer_seg(self, &s);
+	coalescer_add(self->c, &none, 1, 0);
+	coalescer_add(self->c, NULL, 0, 0);
+	s = seg_nth(false, 1);
+	offer_seg(self, &s);
+	coalescer_flush(self->c);
+	ASSERT_EQ(1, nout);
+	s = seg_nth(false, 0);
+	expect_merged(_metadata, 0, &s, 2 * MSS4, false);
+	expect_stats(_metadata, self, 2, 1, 1);
 }
 
 TEST_F(co, pure_acks_pass_through)
