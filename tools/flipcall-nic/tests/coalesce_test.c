@@ -18,7 +18,6 @@
 #include "../coalesce.h"
 #include "frame_sum.h"
 
-#define ISN		1000000u
 #define STREAM_LEN	(256 * 1024)
 #define MAX_OUT		64
 #define FRAME_MAX	1514
@@ -26,8 +25,10 @@
 #define MSS6		1428	/* 1500 - 40 (IPv6) - 32 */
 #define ETH		ETH_HLEN
 
-/* The TCP byte stream: segment payloads are slices of it at seq - ISN. */
+/* The TCP byte stream: segment payloads are slices of it at seq - isn. */
 static unsigned char stream[STREAM_LEN];
+static uint32_t isn;
+static uint16_t first_ip_id;
 
 struct seg {
 	bool v6;
@@ -87,14 +88,14 @@ static struct seg seg_nth(bool v6, unsigned int k)
 {
 	static const uint8_t ts[12] = { 1, 1, 8, 10, 1, 2, 3, 4, 10, 11, 12, 13 };
 	struct seg s = {
-		.v6 = v6, .mac_last = 2, .ttl = 64, .ip_id = 100 + k,
+		.v6 = v6, .mac_last = 2, .ttl = 64, .ip_id = (uint16_t)(first_ip_id + k),
 		.frag = 0x4000, .proto = IPPROTO_TCP, .src_host = 1,
 		.dst_host = 2, .sport = 40000, .dport = 5201,
 		.ack = 777, .flags = 0x10, .window = 502, .optlen = 12,
 		.payload = v6 ? MSS6 : MSS4,
 	};
 
-	s.seq = ISN + k * (uint32_t)s.payload;
+	s.seq = isn + k * (uint32_t)s.payload;
 	memcpy(s.opts, ts, sizeof(ts));
 	return s;
 }
@@ -159,7 +160,7 @@ static size_t build(const struct seg *s, unsigned char *f)
 	wr16(tcp + 16, 0);
 	wr16(tcp + 18, 0);
 	memcpy(tcp + 20, s->opts, s->optlen);
-	memcpy(tcp + tcp_len, stream + (s->seq - ISN), s->payload);
+	memcpy(tcp + tcp_len, stream + (s->seq - isn), s->payload);
 	sum = pseudo_be(ip, s->v6, l4);
 	wr16(tcp + 16, (uint16_t)~fold(sum_be(sum, tcp, l4)));
 	return l2 + ip_len + l4;
@@ -183,6 +184,8 @@ static int co_init(FIXTURE_DATA(co) *self)
 	srandom(42);
 	for (size_t i = 0; i < sizeof(stream); i++)
 		stream[i] = (unsigned char)random();
+	isn = 1000000;
+	first_ip_id = 100;
 	nout = 0;
 	emit_errors = 0;
 	self->nin = 0;
@@ -282,7 +285,7 @@ static void expect_merged(struct __test_metadata *_metadata, int o,
 	EXPECT_EQ(fold(pseudo_be(g + l3, first->v6, outs[o].len - l4)),
 		  rd16(g + l4 + 16));
 	EXPECT_EQ(0, memcmp(f + l4 + 18, g + l4 + 18, hl - l4 - 18));
-	EXPECT_EQ(0, memcmp(stream + (first->seq - ISN), g + hl, bytes));
+	EXPECT_EQ(0, memcmp(stream + (first->seq - isn), g + hl, bytes));
 }
 
 static void expect_stats(struct __test_metadata *_metadata,
@@ -318,7 +321,7 @@ static void run_of(struct __test_metadata *_metadata, FIXTURE_DATA(co) *self,
 	bytes += last_len;
 	/* The run is over: this one goes out on its own. */
 	s = seg_nth(v6, 0);
-	s.seq = ISN + (uint32_t)bytes;
+	s.seq = isn + (uint32_t)bytes;
 	s.ip_id = 109;
 	offer_seg(self, &s);
 	coalescer_flush(self->c);
@@ -414,6 +417,24 @@ TEST_F(co, ipv4_run_cut_at_64k)
 TEST_F(co, ipv4_run_cut_at_64k_big_frame_max)
 {
 	run_cut_at_64k(_metadata, self, 128 * 1024);
+}
+
+/* Sequence numbers and IPv4 IDs wrap inside a run: it still merges. */
+TEST_F(co, seq_and_ip_id_wrap_in_run)
+{
+	struct seg s;
+
+	isn = 0xffffffffu - 2 * MSS4 - 7;
+	first_ip_id = 0xfffe;
+	for (unsigned int k = 0; k < 5; k++) {
+		s = seg_nth(false, k);
+		offer_seg(self, &s);
+	}
+	coalescer_flush(self->c);
+	ASSERT_EQ(1, nout);
+	s = seg_nth(false, 0);
+	expect_merged(_metadata, 0, &s, 5 * MSS4, false);
+	expect_stats(_metadata, self, 5, 1, 4);
 }
 
 /* Interleaved flows: each frame ends the other's run; order is kept. */
@@ -833,7 +854,7 @@ TEST_F(after, next_segment_not_merged)
 	/* Full-size, in sequence, ID + 1: would join if the run were open. */
 	for (unsigned int k = 0; k < 2; k++) {
 		s = seg_nth(false, 2 + k);
-		s.seq = ISN + MSS4 + (uint32_t)end.payload + k * MSS4;
+		s.seq = isn + MSS4 + (uint32_t)end.payload + k * MSS4;
 		offer_seg(&self->co, &s);
 	}
 	coalescer_flush(self->co.c);
@@ -841,7 +862,7 @@ TEST_F(after, next_segment_not_merged)
 	expect_merged(_metadata, 0, &s0, MSS4 + end.payload,
 		      end.flags & 0x08);
 	s = seg_nth(false, 2);
-	s.seq = ISN + MSS4 + (uint32_t)end.payload;
+	s.seq = isn + MSS4 + (uint32_t)end.payload;
 	expect_merged(_metadata, 1, &s, 2 * MSS4, false);
 	expect_stats(_metadata, &self->co, 4, 2, 2);
 }
