@@ -231,6 +231,21 @@ static void offer_seg(FIXTURE_DATA(co) *self, const struct seg *s)
 	offer(self, f, build(s, f));
 }
 
+/* Full-size segments @from .. @from + @n - 1 of a flow; their payload. */
+static size_t offer_run(FIXTURE_DATA(co) *self, bool v6, unsigned int from,
+			unsigned int n)
+{
+	size_t bytes = 0;
+
+	for (unsigned int k = from; k < from + n; k++) {
+		struct seg s = seg_nth(v6, k);
+
+		offer_seg(self, &s);
+		bytes += s.payload;
+	}
+	return bytes;
+}
+
 /* outs[@o] is the frame that went in as in[@i], untouched. */
 static void expect_passed(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(co) *self, int o, int i)
@@ -306,15 +321,8 @@ static void expect_stats(struct __test_metadata *_metadata,
 static void run_of(struct __test_metadata *_metadata, FIXTURE_DATA(co) *self,
 		   bool v6, size_t last_len, uint8_t last_flags, bool psh)
 {
-	struct seg s = seg_nth(v6, 0);
-	size_t bytes = 0;
-
-	for (unsigned int k = 0; k < 8; k++) {
-		s = seg_nth(v6, k);
-		offer_seg(self, &s);
-		bytes += s.payload;
-	}
-	s = seg_nth(v6, 8);
+	size_t bytes = offer_run(self, v6, 0, 8);
+	struct seg s = seg_nth(v6, 8);
 	s.payload = last_len;
 	s.flags = last_flags;
 	offer_seg(self, &s);
@@ -332,39 +340,46 @@ static void run_of(struct __test_metadata *_metadata, FIXTURE_DATA(co) *self,
 	expect_stats(_metadata, self, 10, 2, 8);
 }
 
-TEST_F(co, ipv4_run_merges)
+/* After a flush: segments 0 .. @n - 1 (full-size) went out as one frame. */
+static void expect_one_run(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(co) *self, bool v6, unsigned int n)
 {
-	struct seg s;
-	size_t bytes = 0;
+	struct seg s = seg_nth(v6, 0);
 
-	for (unsigned int k = 0; k < 8; k++) {
-		s = seg_nth(false, k);
-		offer_seg(self, &s);
-		bytes += s.payload;
-	}
-	EXPECT_EQ(0, nout);	/* held until the flush */
 	coalescer_flush(self->c);
 	ASSERT_EQ(1, nout);
-	s = seg_nth(false, 0);
-	expect_merged(_metadata, 0, &s, bytes, false);
-	expect_stats(_metadata, self, 8, 1, 7);
+	expect_merged(_metadata, 0, &s, n * s.payload, false);
+	expect_stats(_metadata, self, n, 1, n - 1);
+}
+
+/* After a flush: all @n frames offered went out alone, untouched, in order. */
+static void expect_all_passed(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(co) *self, int n)
+{
+	coalescer_flush(self->c);
+	ASSERT_EQ(n, nout);
+	for (int i = 0; i < n; i++)
+		expect_passed(_metadata, self, i, i);
+	expect_stats(_metadata, self, n, n, 0);
+}
+
+/* Eight full segments are held until the flush, then go out as one. */
+static void full_run_merges(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(co) *self, bool v6)
+{
+	offer_run(self, v6, 0, 8);
+	EXPECT_EQ(0, nout);
+	expect_one_run(_metadata, self, v6, 8);
+}
+
+TEST_F(co, ipv4_run_merges)
+{
+	full_run_merges(_metadata, self, false);
 }
 
 TEST_F(co, ipv6_run_merges)
 {
-	struct seg s;
-	size_t bytes = 0;
-
-	for (unsigned int k = 0; k < 8; k++) {
-		s = seg_nth(true, k);
-		offer_seg(self, &s);
-		bytes += s.payload;
-	}
-	coalescer_flush(self->c);
-	ASSERT_EQ(1, nout);
-	s = seg_nth(true, 0);
-	expect_merged(_metadata, 0, &s, bytes, false);
-	expect_stats(_metadata, self, 8, 1, 7);
+	full_run_merges(_metadata, self, true);
 }
 
 TEST_F(co, ipv4_short_last_joins_and_ends_run)
@@ -395,10 +410,7 @@ static void run_cut_at_64k(struct __test_metadata *_metadata,
 
 	coalescer_destroy(self->c);
 	ASSERT_EQ(0, coalescer_create(frame_max, emit, NULL, &self->c));
-	for (unsigned int k = 0; k < n; k++) {
-		s = seg_nth(false, k);
-		offer_seg(self, &s);
-	}
+	offer_run(self, false, 0, n);
 	coalescer_flush(self->c);
 	ASSERT_EQ(2, nout);
 	s = seg_nth(false, 0);
@@ -422,19 +434,10 @@ TEST_F(co, ipv4_run_cut_at_64k_big_frame_max)
 /* Sequence numbers and IPv4 IDs wrap inside a run: it still merges. */
 TEST_F(co, seq_and_ip_id_wrap_in_run)
 {
-	struct seg s;
-
 	isn = 0xffffffffu - 2 * MSS4 - 7;
 	first_ip_id = 0xfffe;
-	for (unsigned int k = 0; k < 5; k++) {
-		s = seg_nth(false, k);
-		offer_seg(self, &s);
-	}
-	coalescer_flush(self->c);
-	ASSERT_EQ(1, nout);
-	s = seg_nth(false, 0);
-	expect_merged(_metadata, 0, &s, 5 * MSS4, false);
-	expect_stats(_metadata, self, 5, 1, 4);
+	offer_run(self, false, 0, 5);
+	expect_one_run(_metadata, self, false, 5);
 }
 
 /* Interleaved flows: each frame ends the other's run; order is kept. */
@@ -450,11 +453,7 @@ TEST_F(co, interleaved_flows_keep_order)
 		offer_seg(self, &a);
 		offer_seg(self, &b);
 	}
-	coalescer_flush(self->c);
-	ASSERT_EQ(8, nout);
-	for (int i = 0; i < 8; i++)
-		expect_passed(_metadata, self, i, i);
-	expect_stats(_metadata, self, 8, 8, 0);
+	expect_all_passed(_metadata, self, 8);
 }
 
 /* Two flows in bursts: each burst merges, the bursts stay in order. */
@@ -506,11 +505,7 @@ TEST_F(co, split_iovecs_merge_the_same)
 		coalescer_add(self->c, iov, 4, len);
 		memset(f, 0xee, sizeof(f));	/* copied: free to reuse */
 	}
-	coalescer_flush(self->c);
-	ASSERT_EQ(1, nout);
-	s = seg_nth(false, 0);
-	expect_merged(_metadata, 0, &s, 6 * MSS4, false);
-	expect_stats(_metadata, self, 6, 1, 5);
+	expect_one_run(_metadata, self, false, 6);
 }
 
 /* Headers cut mid-TCP-header across iovecs still merge. */
@@ -530,11 +525,7 @@ TEST_F(co, headers_split_across_iovecs_merge)
 		iov[2] = (struct iovec){ f + 67, len - 67 };
 		coalescer_add(self->c, iov, 3, len);
 	}
-	coalescer_flush(self->c);
-	ASSERT_EQ(1, nout);
-	s = seg_nth(true, 0);
-	expect_merged(_metadata, 0, &s, 3 * MSS6, false);
-	expect_stats(_metadata, self, 3, 1, 2);
+	expect_one_run(_metadata, self, true, 3);
 }
 
 /* Larger than the staging buffer: out as it came, after what was held. */
@@ -602,11 +593,7 @@ TEST_F(co, empty_frame_ignored)
 	coalescer_add(self->c, NULL, 0, 0);
 	s = seg_nth(false, 1);
 	offer_seg(self, &s);
-	coalescer_flush(self->c);
-	ASSERT_EQ(1, nout);
-	s = seg_nth(false, 0);
-	expect_merged(_metadata, 0, &s, 2 * MSS4, false);
-	expect_stats(_metadata, self, 2, 1, 1);
+	expect_one_run(_metadata, self, false, 2);
 }
 
 TEST_F(co, pure_acks_pass_through)
@@ -620,11 +607,8 @@ TEST_F(co, pure_acks_pass_through)
 		offer_seg(self, &s);
 	}
 	/* Not held: out before any flush. */
-	ASSERT_EQ(3, nout);
-	for (int i = 0; i < 3; i++)
-		expect_passed(_metadata, self, i, i);
-	coalescer_flush(self->c);
-	expect_stats(_metadata, self, 3, 3, 0);
+	EXPECT_EQ(3, nout);
+	expect_all_passed(_metadata, self, 3);
 }
 
 TEST_F(co, arp_passes_through)
@@ -638,11 +622,7 @@ TEST_F(co, arp_passes_through)
 	offer(self, arp, sizeof(arp));
 	s = seg_nth(false, 1);
 	offer_seg(self, &s);
-	coalescer_flush(self->c);
-	ASSERT_EQ(3, nout);
-	for (int i = 0; i < 3; i++)
-		expect_passed(_metadata, self, i, i);
-	expect_stats(_metadata, self, 3, 3, 0);
+	expect_all_passed(_metadata, self, 3);
 }
 
 /*
@@ -813,11 +793,7 @@ TEST_F(apart, not_merged)
 		variant->damage(f[victim], &len[victim]);
 	for (int i = 0; i < 2; i++)
 		offer(&self->co, f[i], len[i]);
-	coalescer_flush(self->co.c);
-	ASSERT_EQ(2, nout);
-	expect_passed(_metadata, &self->co, 0, 0);
-	expect_passed(_metadata, &self->co, 1, 1);
-	expect_stats(_metadata, &self->co, 2, 2, 0);
+	expect_all_passed(_metadata, &self->co, 2);
 }
 
 /* A segment that follows a run's short or PSH end starts a run of its own. */
