@@ -336,24 +336,48 @@ static void start_run(struct coalescer *c, const struct iovec *iov, int iovcnt,
 	c->last_payload = s->payload;
 }
 
+/*
+ * A frame too large to stage goes out as it is, in order, behind a vnet
+ * header of its own: all of its iovecs, not just as many as fit on the
+ * stack, or the write would carry fewer bytes than frame_len says.
+ */
+static void pass_unstaged(struct coalescer *c, const struct iovec *iov,
+			  int iovcnt, size_t len)
+{
+	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	struct iovec stack_iov[1 + 8], *out = stack_iov;
+
+	coalescer_flush(c);
+	if (iovcnt < 0)
+		return;
+	if (iovcnt > 8) {
+		out = malloc((1 + (size_t)iovcnt) * sizeof(*out));
+		if (!out)
+			return;	/* dropped, as a full TAP queue would */
+	}
+	out[0] = (struct iovec){ &vh, sizeof(vh) };
+	memcpy(out + 1, iov, (size_t)iovcnt * sizeof(*iov));
+	c->emit(out, 1 + iovcnt, len, c->arg);
+	c->st.frames_out++;
+	if (out != stack_iov)
+		free(out);
+}
+
 void coalescer_add(struct coalescer *c, const struct iovec *iov, int iovcnt,
 		   size_t len)
 {
 	unsigned char h[HDR_PEEK];
 	struct segment s;
 
+	/*
+	 * Nothing to write, and staged it would pass for "nothing held" and
+	 * vanish after being counted in: not a frame at all.
+	 */
+	if (!len)
+		return;
 	c->st.frames_in++;
 	if (len > c->cap) {
-		/* Cannot be staged: out as it is, in order. */
-		struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
-		struct iovec out[1 + 8];
-		int n = iovcnt < 8 ? iovcnt : 8;
-
-		coalescer_flush(c);
-		out[0] = (struct iovec){ &vh, sizeof(vh) };
-		memcpy(out + 1, iov, n * sizeof(*iov));
-		c->emit(out, 1 + n, len, c->arg);
-		c->st.frames_out++;
+		pass_unstaged(c, iov, iovcnt, len);
 		return;
 	}
 	if (c->run_open && c->last_payload == c->first.payload) {

@@ -41,6 +41,7 @@ void coalescer_destroy(struct coalescer *c);
 /*
  * Offer one frame (copied; the caller's memory is free on return). It may
  * emit what was held first, and this frame too if it cannot start a run.
+ * An empty frame is ignored (not counted, never emitted).
  */
 void coalescer_add(struct coalescer *c, const struct iovec *iov, int iovcnt,
 		   size_t len);

@@ -48,8 +48,50 @@ install-flipcall-nic: $(FNIC_BIN)
 	install -D -m 0644 man/man8/flipcall-nic.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/flipcall-nic.8
 
-ALL_TARGETS     += $(FNIC_BIN)
-NATIVE_CHECKS   += flipcall-nic-test flipcall-nic-test-sanitize
+# The coalescer alone, against hand-built frames (tests/, outside the
+# tool's wildcard): stage flipcall-nic-coalesce-test, no root needed.
+FNIC_CO_TEST := $(BUILD)/tools/flipcall-nic/tests/coalesce_test
+$(FNIC_CO_TEST): tools/flipcall-nic/tests/coalesce_test.c \
+		 tools/flipcall-nic/tests/frame_sum.h \
+		 tools/flipcall-nic/coalesce.c tools/flipcall-nic/coalesce.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(LIB_TEST_WARN) $(CPPFLAGS_COMMON) \
+		-I$(SRCDIR)/third_party/kselftest -o $@ $< \
+		tools/flipcall-nic/coalesce.c
+
+.PHONY: flipcall-nic-coalesce-test
+flipcall-nic-coalesce-test: $(FNIC_CO_TEST)
+	@mkdir -p $(RESULTS) && : >$(RESULTS)/$@.results
+	@scripts/run-tap-test $(RESULTS)/$@.results 120 flipcall-nic-coalesce/ \
+		$(FNIC_CO_TEST)
+
+# The coalescer's libFuzzer target (ASan+UBSan), bounded to
+# FNIC_CO_FUZZ_SECONDS; new corpus entries stay in build/.
+FNIC_CO_FUZZ         := $(BUILD)/tools/flipcall-nic/tests/coalesce_fuzz
+FNIC_CO_FUZZ_SECONDS ?= 60
+$(FNIC_CO_FUZZ): tools/flipcall-nic/tests/coalesce_fuzz.c \
+		 tools/flipcall-nic/tests/frame_sum.h \
+		 tools/flipcall-nic/coalesce.c tools/flipcall-nic/coalesce.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_COMMON) \
+		-o $@ $< tools/flipcall-nic/coalesce.c
+
+.PHONY: flipcall-nic-coalesce-fuzz
+flipcall-nic-coalesce-fuzz:
+	@mkdir -p $(RESULTS) $(BUILD)/tools/flipcall-nic/tests/corpus
+	@if $(MAKE) --no-print-directory $(FNIC_CO_FUZZ) >$(RESULTS)/$@.log 2>&1 && \
+	    $(FNIC_CO_FUZZ) -max_total_time=$(FNIC_CO_FUZZ_SECONDS) -max_len=8192 \
+		-artifact_prefix=$(BUILD)/tools/flipcall-nic/tests/ \
+		$(BUILD)/tools/flipcall-nic/tests/corpus \
+		tools/flipcall-nic/tests/corpus >>$(RESULTS)/$@.log 2>&1; then \
+		echo "PASS flipcall-nic/fuzz.coalesce" >$(RESULTS)/$@.results; \
+	else \
+		echo "FAIL flipcall-nic/fuzz.coalesce" >$(RESULTS)/$@.results; \
+	fi; tail -3 $(RESULTS)/$@.log
+
+ALL_TARGETS     += $(FNIC_BIN) $(FNIC_CO_TEST)
+NATIVE_CHECKS   += flipcall-nic-test flipcall-nic-test-sanitize \
+		   flipcall-nic-coalesce-test flipcall-nic-coalesce-fuzz
 BENCH_TARGETS   += flipcall-nic-bench
 INSTALL_TARGETS += install-flipcall-nic
 
