@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # flipcall-nic(8): a TAP interface bridged to a peer through the sharedmem
 # queues (or a socketpair, the benchmark's baseline). Links the shared
-# libflipcall, as packaged (its stages run it with LD_LIBRARY_PATH). Stages: flipcall-nic-test (root, netns), the same
-# with sanitizers, and the flipcall-nic-bench benchmark.
+# libflipcall, as packaged (its stages run it with LD_LIBRARY_PATH).
+# Stages: flipcall-nic-test (root, netns), the same with sanitizers, the
+# coalescer's unit test and fuzzer (flipcall-nic-coalesce-test/-fuzz), and
+# the flipcall-nic-bench benchmark (with its ceiling, tap-direct).
 FNIC_BIN    := $(BUILD)/tools/flipcall-nic/flipcall-nic
 FNIC_SRCS   := $(wildcard tools/flipcall-nic/*.c)
 FNIC_HDRS   := $(wildcard tools/flipcall-nic/*.h)
@@ -38,7 +40,15 @@ flipcall-nic-test-sanitize: $(FNIC_SAN_BIN)
 		scripts/run-tap-test $(RESULTS)/$@.results 600 flipcall-nic-san/ \
 		tools/flipcall-nic/nic-test.sh $(FNIC_SAN_BIN)
 
-flipcall-nic-bench: $(FNIC_BIN)
+# The bench's ceiling: the same TAP handling with no transport at all.
+FNIC_DIRECT_BIN := $(BUILD)/tools/flipcall-nic/tap-direct
+FNIC_DIRECT_SRCS := tools/flipcall-nic/bench/tap_direct.c \
+		    tools/flipcall-nic/coalesce.c tools/flipcall-nic/tap.c
+$(FNIC_DIRECT_BIN): $(FNIC_DIRECT_SRCS) $(FNIC_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(FNIC_CFLAGS) -pthread -o $@ $(FNIC_DIRECT_SRCS)
+
+flipcall-nic-bench: $(FNIC_BIN) $(FNIC_DIRECT_BIN)
 	@mkdir -p $(RESULTS)
 	LD_LIBRARY_PATH=$(BUILD)/lib \
 		tools/flipcall-nic/nic-bench.sh $(FNIC_BIN) $(RESULTS)/flipcall-nic-bench.json

@@ -3,9 +3,13 @@
 # nic-bench.sh FLIPCALL_NIC [JSON_OUT]: TCP throughput (iperf3, one
 # stream, NIC_BENCH_SECONDS each, default 3) between two network namespaces
 # joined by (1) a veth pair, the kernel's own path, (2) flipcall-nic over a
-# socketpair, (3) flipcall-nic over the sharedmem queues, and (4, 5) the two
-# bridges again with --offload (vnet header, TSO and checksum offload: 64 KiB
-# frames). They take turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy
+# socketpair, (3) flipcall-nic over the sharedmem queues, both as they run
+# by default (MTU-sized frames on the transport, coalesced into GSO frames
+# before the receiving TAP), (4, 5) the two bridges with --no-coalesce, and
+# (6, 7) with --offload (vnet header, TSO and checksum offload: 64 KiB
+# frames), and (8, 9) the ceiling for any transport, tap-direct: one
+# process forwarding TAP to TAP with the same TAP handling and no transport
+# (by default and with --offload). They take turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy
 # machine's noise falls on all of them; each path's median counts. For the bridges it also
 # reports the CPU time both bridge processes spent per GB carried, which a
 # busy machine disturbs less than throughput. Prints a table, one JSON line
@@ -13,6 +17,7 @@
 set -u
 NIC_BIN=$1
 json_out=${2:-}
+DIRECT_BIN=$(dirname "$NIC_BIN")/tap-direct
 secs=${NIC_BENCH_SECONDS:-3}
 rounds=${NIC_BENCH_ROUNDS:-3}
 here=$(dirname "$0")
@@ -37,6 +42,18 @@ veth_up() {
 }
 
 veth_down() { ip -n "$NIC_NS_A" link del fcv0; }
+
+direct_up() { # [--offload]
+	rm -f "$NIC_DIR/server.log"
+	"$DIRECT_BIN" "$NIC_NS_A" "$NIC_NS_B" $NIC_TAP "$@" \
+		2>"$NIC_DIR/server.log" &
+	NIC_SERVER_PID=$!
+	NIC_PIDS=$NIC_SERVER_PID
+	nic_wait_link "$NIC_NS_A" $NIC_TAP && nic_wait_link "$NIC_NS_B" $NIC_TAP &&
+	nic_addr_up "$NIC_NS_A" $NIC_TAP $NIC_ADDR_A &&
+	nic_addr_up "$NIC_NS_B" $NIC_TAP $NIC_ADDR_B &&
+	nic_wait_forwarding "$NIC_DIR/server.log"
+}
 
 # iperf3 from A to B; prints received bits/s, retransmits and bytes, or
 # nothing.
@@ -93,13 +110,19 @@ run_case() { # NAME UP_CMD DOWN_CMD
 	cpu_ticks[$1]=$(( ${cpu_ticks[$1]:-0} + t1 - t0 ))
 }
 
-cases="veth socketpair sharedmem socketpair-offload sharedmem-offload"
+cases="veth direct socketpair sharedmem socketpair-nocoalesce sharedmem-nocoalesce direct-offload socketpair-offload sharedmem-offload"
 for round in $(seq "$rounds"); do
 	for k in $cases; do
 		case $k in
 		veth) run_case veth veth_up veth_down ;;
+		direct) run_case $k direct_up nic_bridges_down ;;
+		direct-offload)
+			run_case $k "direct_up --offload" nic_bridges_down ;;
 		*-offload)
 			run_case $k "nic_bridges_up ${k%-offload} --offload" \
+				nic_bridges_down ;;
+		*-nocoalesce)
+			run_case $k "nic_bridges_up ${k%-nocoalesce} --no-coalesce" \
 				nic_bridges_down ;;
 		*) run_case $k "nic_bridges_up $k" nic_bridges_down ;;
 		esac
@@ -109,13 +132,16 @@ done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 printf '\nflipcall-nic: TCP throughput between two namespaces (iperf3, 1 stream, MTU 1500, median of %s x %s s)\n' "$rounds" "$secs"
-printf '%-36s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
+printf '%-40s %8s %20s %11s %13s\n' path Gbit/s "samples (Gbit/s)" retransmits "bridge CPU s/GB"
 hz=$(getconf CLK_TCK)
 declare -A cpu_per_gb
 label() {
 	case $1 in
 	veth) echo "veth pair (kernel)" ;;
+	direct) echo "ceiling: TAP to TAP, no transport" ;;
+	direct-offload) echo "ceiling: no transport +offload" ;;
 	*-offload) echo "flipcall-nic over ${1%-offload} +offload" ;;
+	*-nocoalesce) echo "flipcall-nic over ${1%-nocoalesce} -coalesce" ;;
 	*) echo "flipcall-nic over $1" ;;
 	esac
 }
@@ -124,7 +150,7 @@ json="{\"bench\":\"flipcall-nic\",\"seconds\":$secs,\"rounds\":$rounds,\"mtu\":1
 sep=
 for k in $cases; do
 	if [ -z "${samples[$k]:-}" ]; then
-		printf '%-36s %8s\n' "$(label $k)" "-"
+		printf '%-40s %8s\n' "$(label $k)" "-"
 		continue
 	fi
 	bps[$k]=$(echo "${samples[$k]}" | median)
@@ -136,7 +162,7 @@ for k in $cases; do
 			-v b="${bytes[$k]}" 'BEGIN { printf "%.3f", t / hz / (b / 1e9) }')
 		cpu=${cpu_per_gb[$k]}
 	fi
-	printf '%-36s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
+	printf '%-40s %8s %20s %11s %13s\n' "$(label $k)" "$(gbit "${bps[$k]}")" \
 		"${list# }" "${retr[$k]}" "$cpu"
 	json="$json$sep\"$k\":{\"median_bps\":${bps[$k]},\"samples_bps\":[$(echo ${samples[$k]} | tr ' ' ,)],\"retransmits\":${retr[$k]}"
 	[ $k != veth ] && json="$json,\"bridge_cpu_s_per_gb\":${cpu_per_gb[$k]:-null}"
@@ -161,12 +187,18 @@ ratio() { # NUM DEN TEXT
 		sep=,
 	fi
 }
-ratio sharedmem-offload socketpair-offload " (offload on both; target >= 1.50x)"
-ratio sharedmem socketpair " (plain frames)"
-ratio sharedmem-offload socketpair " (queues with offload vs the plain socketpair bridge)"
+ratio sharedmem socketpair " (both as run by default: MTU-sized frames, coalesced; target >= 1.50x)"
+ratio sharedmem-nocoalesce socketpair-nocoalesce " (both with --no-coalesce)"
+ratio sharedmem-offload socketpair-offload " (both with --offload: 64 KiB frames)"
+ratio sharedmem socketpair-nocoalesce " (queues vs the socketpair bridge without coalescing)"
+ratio sharedmem sharedmem-nocoalesce " (what coalescing buys the queues)"
+ratio socketpair socketpair-nocoalesce " (what coalescing buys the socketpair)"
 ratio sharedmem-offload sharedmem " (what offload buys the queues)"
-ratio socketpair-offload socketpair " (what offload buys the socketpair)"
-for k in sharedmem sharedmem-offload socketpair socketpair-offload; do
+ratio direct socketpair " (the most any transport could reach over the socketpair)"
+ratio direct-offload socketpair-offload " (the same, with --offload)"
+ratio sharedmem direct " (the queues against that ceiling)"
+ratio sharedmem-offload direct-offload " (the same, with --offload)"
+for k in sharedmem sharedmem-nocoalesce sharedmem-offload socketpair socketpair-nocoalesce socketpair-offload; do
 	ratio $k veth ""
 done
 cpu_ratio() { # NUM DEN
@@ -178,6 +210,7 @@ cpu_ratio() { # NUM DEN
 	fi
 }
 cpu_ratio socketpair sharedmem
+cpu_ratio socketpair-nocoalesce sharedmem-nocoalesce
 cpu_ratio socketpair-offload sharedmem-offload
 json="$json},\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 echo "$json"
