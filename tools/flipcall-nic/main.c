@@ -39,6 +39,8 @@ struct options {
 	const char *socket_path;
 	int fd;
 	unsigned int mtu;
+	unsigned int txqueuelen;	/* 0: leave the device's */
+	int txqueuelen_given;
 	int json_stats;
 	int offload;
 	int coalesce;
@@ -64,7 +66,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: flipcall-nic --tap NAME (--server | --client) (--socket PATH | --fd N)\n"
 		"                    [--transport NAME] [--memfd | --offload] [--no-coalesce]\n"
-		"                    [--mtu N] [--stats]\n"
+		"                    [--mtu N] [--txqueuelen N] [--stats]\n"
 		"transports (the first is the default): %s\n", nic_transport_names());
 }
 
@@ -89,6 +91,12 @@ static unsigned int mtu_limit(const struct options *o)
 	return limit < TAP_MAX_MTU ? limit : TAP_MAX_MTU;
 }
 
+/* The largest frame either way. With offload, what the transport allows. */
+static size_t frame_max(const struct options *o)
+{
+	return o->offload ? o->ops->frame_limit() : o->mtu + FRAME_OVERHEAD;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -98,6 +106,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "socket", required_argument, NULL, 's' },
 		{ "fd", required_argument, NULL, 'f' },
 		{ "mtu", required_argument, NULL, 'm' },
+		{ "txqueuelen", required_argument, NULL, 'q' },
 		{ "stats", no_argument, NULL, 'j' },
 		{ "transport", required_argument, NULL, 'T' },
 		{ "memfd", no_argument, NULL, 'M' },
@@ -141,6 +150,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			break;
+		case 'q':
+			if (parse_uint(optarg, INT_MAX, &o->txqueuelen)) {
+				fprintf(stderr, "flipcall-nic: bad --txqueuelen '%s'\n", optarg);
+				return -1;
+			}
+			o->txqueuelen_given = 1;
+			break;
 		case 'j':
 			o->json_stats = 1;
 			break;
@@ -183,6 +199,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			MIN_MTU, mtu_limit(o), o->ops->name);
 		return -1;
 	}
+	if (!o->txqueuelen_given)
+		o->txqueuelen = tap_default_txqueuelen(frame_max(o));
 	return 0;
 }
 
@@ -264,9 +282,7 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 		.side = o->side,
 		.flags = o->transport_flags,
 		.ctrl_fd = ctrl_fd,
-		/* With offload, frames are as large as the transport allows. */
-		.frame_max = o->offload ? o->ops->frame_limit() :
-					  o->mtu + FRAME_OVERHEAD,
+		.frame_max = frame_max(o),
 	};
 	struct bridge_config cfg = {
 		.tap_fd = tap_fd,
@@ -349,7 +365,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	install_signals(&sleep_mask);
-	tap_fd = tap_open(o.tap, o.mtu,
+	tap_fd = tap_open(o.tap, o.mtu, o.txqueuelen,
 			  o.offload ? TAP_OFFLOAD :
 			  o.coalesce ? TAP_VNET_HDR : TAP_PLAIN, &why);
 	if (tap_fd < 0) {

@@ -78,9 +78,12 @@ memfds_of() {
 traffic_tests() {
 	t=$1
 	set -- ${t%+*}
+	# The TAP queue holds 8 MiB of frames, never less than 1000 of them,
+	# unless --txqueuelen says otherwise.
+	qlen=5526
 	case $t in
-	*+offload) set -- "$1" --offload ;;
-	*+nocoalesce) set -- "$1" --no-coalesce ;;
+	*+offload) set -- "$1" --offload; qlen=1000 ;;
+	*+nocoalesce) set -- "$1" --no-coalesce --txqueuelen 3000; qlen=3000 ;;
 	esac
 	if ! nic_bridges_up "$@" --stats; then
 		show_logs
@@ -89,6 +92,9 @@ traffic_tests() {
 		return
 	fi
 	ok 0 "$t/bridges_up"
+	got=$(ip -n "$NIC_NS_B" link show $NIC_TAP | grep -o 'qlen [0-9]*')
+	[ "$got" = "qlen $qlen" ]
+	ok $? "$t/tap_txqueuelen_$qlen" "$got"
 	ping_ok "$NIC_NS_A" $NIC_ADDR_B -c 100 -i 0.01
 	ok $? "$t/ping_a_to_b_100_no_loss"
 	ping_ok "$NIC_NS_B" $NIC_ADDR_A -c 100 -i 0.01
@@ -288,7 +294,7 @@ if [ -n "$why" ]; then
 	echo "ok 1 flipcall-nic # SKIP $why"
 	exit 0
 fi
-echo "1..71"
+echo "1..76"
 
 "$NIC_BIN" --tap x --server --socket "$NIC_DIR/none" --mtu 70000 2>/dev/null
 ok $(($? != 2)) usage/mtu_above_limit_rejected

@@ -20,19 +20,27 @@
 
 #include "tap.h"
 
-static int set_mtu(const char *name, unsigned int mtu)
+/* SIOCSIFMTU or SIOCSIFTXQLEN: both take an int in the same union. */
+static int set_link_int(const char *name, unsigned long request, int value)
 {
-	struct ifreq ifr = { .ifr_mtu = (int)mtu };
+	struct ifreq ifr = { .ifr_mtu = value };
 	int sock, err = 0;
 
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return -errno;
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(sock, SIOCSIFMTU, &ifr) < 0)
+	if (ioctl(sock, request, &ifr) < 0)
 		err = -errno;
 	close(sock);
 	return err;
+}
+
+unsigned int tap_default_txqueuelen(size_t frame_max)
+{
+	size_t n = TAP_QUEUE_BYTES / frame_max;
+
+	return n > TAP_KERNEL_TXQUEUELEN ? n : TAP_KERNEL_TXQUEUELEN;
 }
 
 /* Checksums and TCP segmentation left to whoever finally receives. */
@@ -52,8 +60,8 @@ static int enable_offload(int fd, const char **why)
 	return 0;
 }
 
-int tap_open(const char *name, unsigned int mtu, enum tap_mode mode,
-	     const char **why)
+int tap_open(const char *name, unsigned int mtu, unsigned int txqueuelen,
+	     enum tap_mode mode, const char **why)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 	int fd, err;
@@ -82,9 +90,16 @@ int tap_open(const char *name, unsigned int mtu, enum tap_mode mode,
 			goto fail;
 	}
 	if (mtu) {
-		err = set_mtu(name, mtu);
+		err = set_link_int(name, SIOCSIFMTU, (int)mtu);
 		if (err) {
 			*why = "SIOCSIFMTU";
+			goto fail;
+		}
+	}
+	if (txqueuelen) {
+		err = set_link_int(name, SIOCSIFTXQLEN, (int)txqueuelen);
+		if (err) {
+			*why = "SIOCSIFTXQLEN";
 			goto fail;
 		}
 	}

@@ -2,6 +2,7 @@
 #ifndef FLIPCALL_NIC_TAP_H
 #define FLIPCALL_NIC_TAP_H
 
+#include <stddef.h>
 #include <linux/virtio_net.h>
 
 /*
@@ -21,12 +22,22 @@ enum tap_mode {
 };
 
 /*
- * Open (creating if needed) the TAP device @name: IFF_TAP | IFF_NO_PI,
- * non-blocking, set up for @mode. If @mtu is not 0 the interface's MTU is
- * set. Returns the fd or a negative errno; *@why names the step that
- * failed.
+ * The TAP device's transmit queue is all the kernel holds for the bridge
+ * while the bridge is off its CPU (tun drops, it does not push back), so by
+ * default it holds this much, never less than the kernel's own 1000 frames.
  */
-int tap_open(const char *name, unsigned int mtu, enum tap_mode mode,
-	     const char **why);
+#define TAP_QUEUE_BYTES		(8u << 20)
+#define TAP_KERNEL_TXQUEUELEN	1000u
+
+unsigned int tap_default_txqueuelen(size_t frame_max);
+
+/*
+ * Open (creating if needed) the TAP device @name: IFF_TAP | IFF_NO_PI,
+ * non-blocking, set up for @mode. The interface's MTU and transmit queue
+ * length are set to @mtu and @txqueuelen unless they are 0. Returns the fd
+ * or a negative errno; *@why names the step that failed.
+ */
+int tap_open(const char *name, unsigned int mtu, unsigned int txqueuelen,
+	     enum tap_mode mode, const char **why);
 
 #endif

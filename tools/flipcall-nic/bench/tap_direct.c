@@ -44,7 +44,10 @@ static int open_in_netns(const char *ns, const char *tap, enum tap_mode mode)
 		exit(1);
 	}
 	close(nsfd);
-	fd = tap_open(tap, 0, mode, &why);
+	/* The bridges' MTU-sized frames, and their queue length. */
+	fd = tap_open(tap, 0,
+		      tap_default_txqueuelen(mode == TAP_OFFLOAD ? 65535 : 1518),
+		      mode, &why);
 	if (fd < 0) {
 		fprintf(stderr, "tap-direct: %s in %s: %s: %s\n", tap, ns, why,
 			strerror(-fd));
