@@ -12,6 +12,7 @@
  * and dropped, as above.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,8 @@
 #define QUEUE_FULL_NS		(100 * 1000 * 1000LL)
 /* With no transport fd to wait on for room, retry this often. */
 #define TX_RETRY_NS		(200 * 1000LL)
+/* Idle rounds that yield the CPU before the bridge arms and sleeps. */
+#define BRIDGE_IDLE_YIELDS	4
 /* While busy the control socket is not polled: look every so often. */
 #define BUSY_ROUNDS_PER_CHECK	256
 
@@ -40,6 +43,7 @@ struct bridge {
 	int npend;
 	long long blocked_since;	/* ns; 0 while the peer takes frames */
 	unsigned int busy_rounds;
+	unsigned int idle_yields;	/* since the last progress */
 	struct coalescer *co;		/* cfg.coalesce: frames to TAP */
 	/* The vnet header of a frame read from TAP (cfg.coalesce). */
 	struct virtio_net_hdr rx_vnet;
@@ -407,6 +411,7 @@ int bridge_run(struct bridge *b)
 			return peer_gone_or(r);
 		progress += r;
 		if (progress) {
+			b->idle_yields = 0;
 			if (++b->busy_rounds % BUSY_ROUNDS_PER_CHECK)
 				continue;
 			r = control_peer_gone(b->cfg.ctrl_fd);
@@ -415,6 +420,17 @@ int bridge_run(struct bridge *b)
 					       BRIDGE_PEER_GONE;
 			continue;
 		}
+		/*
+		 * Let the other processes of the path run (the peer bridge,
+		 * the TCP ends) before arming: on a busy machine a frame is
+		 * often back by then, and sleeping would cost a doorbell and
+		 * a wake-up. With nothing else runnable this returns at once.
+		 */
+		if (b->idle_yields++ < BRIDGE_IDLE_YIELDS) {
+			sched_yield();
+			continue;
+		}
+		b->idle_yields = 0;
 		r = bridge_sleep(b);
 		if (r)
 			return peer_gone_or(r);
