@@ -4,7 +4,7 @@
 # libflipcall, as packaged (its stages run it with LD_LIBRARY_PATH).
 # Stages: flipcall-nic-test (root, netns), the same with sanitizers, the
 # coalescer's unit test and fuzzer (flipcall-nic-coalesce-test/-fuzz), and
-# the flipcall-nic-bench benchmark (with its ceiling, tap-direct).
+# the flipcall-nic-bench benchmark (with tap-direct, its no-transport path).
 FNIC_BIN    := $(BUILD)/tools/flipcall-nic/flipcall-nic
 FNIC_SRCS   := $(wildcard tools/flipcall-nic/*.c)
 FNIC_HDRS   := $(wildcard tools/flipcall-nic/*.h)
@@ -40,7 +40,7 @@ flipcall-nic-test-sanitize: $(FNIC_SAN_BIN)
 		scripts/run-tap-test $(RESULTS)/$@.results 600 flipcall-nic-san/ \
 		tools/flipcall-nic/nic-test.sh $(FNIC_SAN_BIN)
 
-# The bench's ceiling: the same TAP handling with no transport at all.
+# The bench's reference path: the same TAP handling, no transport at all.
 FNIC_DIRECT_BIN := $(BUILD)/tools/flipcall-nic/tap-direct
 FNIC_DIRECT_SRCS := tools/flipcall-nic/bench/tap_direct.c \
 		    tools/flipcall-nic/coalesce.c tools/flipcall-nic/tap.c

@@ -7,9 +7,9 @@
 # by default (MTU-sized frames on the transport, coalesced into GSO frames
 # before the receiving TAP), (4, 5) the two bridges with --no-coalesce, and
 # (6, 7) with --offload (vnet header, TSO and checksum offload: 64 KiB
-# frames), and (8, 9) the ceiling for any transport, tap-direct: one
-# process forwarding TAP to TAP with the same TAP handling and no transport
-# (by default and with --offload). They take turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy
+# frames), and (8, 9) the same path with no transport at all, tap-direct:
+# one process forwarding TAP to TAP with the same TAP handling (by default
+# and with --offload). They take turns for NIC_BENCH_ROUNDS rounds (default 3), so a busy
 # machine's noise falls on all of them; each path's median counts. For the bridges it also
 # reports the CPU time both bridge processes spent per GB carried, which a
 # busy machine disturbs less than throughput. Prints a table, one JSON line
@@ -138,8 +138,8 @@ declare -A cpu_per_gb
 label() {
 	case $1 in
 	veth) echo "veth pair (kernel)" ;;
-	direct) echo "ceiling: TAP to TAP, no transport" ;;
-	direct-offload) echo "ceiling: no transport +offload" ;;
+	direct) echo "no transport: TAP to TAP" ;;
+	direct-offload) echo "no transport: TAP to TAP +offload" ;;
 	*-offload) echo "flipcall-nic over ${1%-offload} +offload" ;;
 	*-nocoalesce) echo "flipcall-nic over ${1%-nocoalesce} -coalesce" ;;
 	*) echo "flipcall-nic over $1" ;;
@@ -194,9 +194,9 @@ ratio sharedmem socketpair-nocoalesce " (queues vs the socketpair bridge without
 ratio sharedmem sharedmem-nocoalesce " (what coalescing buys the queues)"
 ratio socketpair socketpair-nocoalesce " (what coalescing buys the socketpair)"
 ratio sharedmem-offload sharedmem " (what offload buys the queues)"
-ratio direct socketpair " (the most any transport could reach over the socketpair)"
+ratio direct socketpair " (the path with no transport at all vs the socketpair bridge)"
 ratio direct-offload socketpair-offload " (the same, with --offload)"
-ratio sharedmem direct " (the queues against that ceiling)"
+ratio sharedmem direct " (the queues vs no transport)"
 ratio sharedmem-offload direct-offload " (the same, with --offload)"
 for k in sharedmem sharedmem-nocoalesce sharedmem-offload socketpair socketpair-nocoalesce socketpair-offload; do
 	ratio $k veth ""

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tap-direct NS_A NS_B TAP [--offload | --no-coalesce]: the benchmark's
- * ceiling for any transport between two bridges. One process opens the TAP
- * device in each network namespace and forwards between them directly, a
- * thread per direction, with the same TAP handling as flipcall-nic
- * (vnet header, coalescing, or offload) but no transport at all: what
- * flipcall-nic reaches over the queues is compared with this, and the
- * socketpair bridge can be no better than this either. Runs until
- * SIGTERM; prints "forwarding" once both devices exist.
+ * path with no transport at all. One process opens the TAP device in each
+ * network namespace and forwards between them directly, a thread per
+ * direction, with the same TAP handling as flipcall-nic (vnet header,
+ * coalescing or offload, queue length): how far the TAP devices and the
+ * TCP stacks alone let two namespaces go on this machine, to read the
+ * bridges' numbers against. It is an estimate, not a bound: two bridge
+ * processes can pipeline differently from its two threads. Runs until
+ * SIGTERM; says "forwarding" once both devices exist.
  */
 #include <errno.h>
 #include <fcntl.h>
