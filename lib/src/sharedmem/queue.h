@@ -40,7 +40,12 @@ struct shm_txq_client {
 	uint32_t nbufs;
 	uint32_t nfree;
 	uint32_t seq;
-	uint32_t *free_stack;	/* indices of free buffers */
+	/*
+	 * Free buffers, oldest first: free_ring[free_head] is taken next and
+	 * completed buffers join at the far end (see queue_tx.c).
+	 */
+	uint32_t *free_ring;
+	uint32_t free_head;
 	uint32_t *chain;	/* next buffer of the same packet */
 	uint32_t *pkt_nbufs;	/* by first buffer */
 	uint64_t *pkt_id;	/* by first buffer: id in flight, 0 none */
