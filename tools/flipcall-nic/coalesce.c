@@ -5,7 +5,9 @@
  * segment that joins. A segment joins only after its TCP checksum checked
  * out, as the kernel's GRO insists on, because the merged frame goes to
  * the kernel as CHECKSUM_PARTIAL and is not verified again; a segment that
- * fails goes out alone, for the kernel to count and drop.
+ * fails goes out alone, for the kernel to count and drop. A frame that
+ * could not be part of a run (not TCP, no payload, PSH) is not staged: it
+ * goes out from the caller's memory.
  *
  * Checksums are the RFC 1071 sum over native-endian words: byte order
  * cancels out as long as the result is stored natively too.
@@ -51,7 +53,6 @@ struct coalescer {
 	struct segment first;	/* the run's headers are buf[0..hdr_len) */
 	uint32_t next_seq;
 	uint16_t last_ip_id;
-	size_t last_payload;
 	unsigned int nsegs;
 	struct coalesce_stats st;
 };
@@ -315,34 +316,14 @@ void coalescer_flush(struct coalescer *c)
 	c->nsegs = 0;
 }
 
-/* Stage a frame as the start of a new run (or alone, if it cannot be). */
-static void start_run(struct coalescer *c, const struct iovec *iov, int iovcnt,
-		      size_t len)
-{
-	struct segment *s = &c->first;
-
-	iov_copy(iov, iovcnt, 0, c->buf, len);
-	c->len = len;
-	c->nsegs = 1;
-	c->run_open = parse_segment(c->buf, len, s) &&
-		      segment_csum_ok(c->buf, s, c->buf + s->hdr_len);
-	if (!c->run_open)
-		return;
-	/* A run needs full-size segments until its last. */
-	if (s->flags & TCP_FLAG_PSH)
-		c->run_open = false;
-	c->next_seq = s->seq + (uint32_t)s->payload;
-	c->last_ip_id = s->ip_id;
-	c->last_payload = s->payload;
-}
-
 /*
- * A frame too large to stage goes out as it is, in order, behind a vnet
- * header of its own: all of its iovecs, not just as many as fit on the
- * stack, or the write would carry fewer bytes than frame_len says.
+ * A frame that is not staged goes out as it is, in order (behind what was
+ * held), with a vnet header that asks for nothing: all of its iovecs, not
+ * just as many as fit on the stack, or the write would carry fewer bytes
+ * than frame_len says.
  */
-static void pass_unstaged(struct coalescer *c, const struct iovec *iov,
-			  int iovcnt, size_t len)
+static void pass_through(struct coalescer *c, const struct iovec *iov,
+			 int iovcnt, size_t len)
 {
 	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
 	struct iovec stack_iov[1 + 8], *out = stack_iov;
@@ -363,11 +344,49 @@ static void pass_unstaged(struct coalescer *c, const struct iovec *iov,
 		free(out);
 }
 
+/*
+ * Stage @s, a segment that may start a run, whose frame is @iov. It stays
+ * alone (and goes out at once) if its checksums fail.
+ */
+static void start_run(struct coalescer *c, const struct iovec *iov, int iovcnt,
+		      size_t len, const struct segment *s)
+{
+	iov_copy(iov, iovcnt, 0, c->buf, len);
+	c->len = len;
+	c->nsegs = 1;
+	c->first = *s;
+	c->run_open = segment_csum_ok(c->buf, s, c->buf + s->hdr_len);
+	c->next_seq = s->seq + (uint32_t)s->payload;
+	c->last_ip_id = s->ip_id;
+}
+
+/* Append the payload of @s (headers @h) to the run: false if its sums fail. */
+static bool join_run(struct coalescer *c, const struct iovec *iov, int iovcnt,
+		     const unsigned char *h, const struct segment *s)
+{
+	unsigned char *dst = c->buf + c->len;
+
+	iov_copy(iov, iovcnt, s->hdr_len, dst, s->payload);
+	if (!segment_csum_ok(h, s, dst))
+		return false;
+	c->len += s->payload;
+	c->nsegs++;
+	c->next_seq += (uint32_t)s->payload;
+	c->last_ip_id = s->ip_id;
+	c->first.flags |= s->flags & TCP_FLAG_PSH;
+	/* A run needs full-size segments until its last. */
+	if ((s->flags & TCP_FLAG_PSH) || s->payload < c->first.payload)
+		c->run_open = false;
+	return true;
+}
+
 void coalescer_add(struct coalescer *c, const struct iovec *iov, int iovcnt,
 		   size_t len)
 {
+	size_t peek = len < HDR_PEEK ? len : HDR_PEEK;
 	unsigned char h[HDR_PEEK];
 	struct segment s;
+	bool tcp;
 
 	/*
 	 * Nothing to write, and staged it would pass for "nothing held" and
@@ -377,34 +396,20 @@ void coalescer_add(struct coalescer *c, const struct iovec *iov, int iovcnt,
 		return;
 	c->st.frames_in++;
 	if (len > c->cap) {
-		pass_unstaged(c, iov, iovcnt, len);
+		pass_through(c, iov, iovcnt, len);
 		return;
 	}
-	if (c->run_open && c->last_payload == c->first.payload) {
-		size_t peek = len < HDR_PEEK ? len : HDR_PEEK;
-
-		iov_copy(iov, iovcnt, 0, h, peek);
-		if (parse_segment(h, len, &s) && s.hdr_len <= peek &&
-		    joins_run(c, h, &s)) {
-			unsigned char *dst = c->buf + c->len;
-
-			iov_copy(iov, iovcnt, s.hdr_len, dst, s.payload);
-			if (segment_csum_ok(h, &s, dst)) {
-				c->len += s.payload;
-				c->nsegs++;
-				c->next_seq += (uint32_t)s.payload;
-				c->last_ip_id = s.ip_id;
-				c->last_payload = s.payload;
-				c->first.flags |= s.flags & TCP_FLAG_PSH;
-				if (s.flags & TCP_FLAG_PSH)
-					c->run_open = false;
-				return;
-			}
-		}
+	iov_copy(iov, iovcnt, 0, h, peek);
+	tcp = parse_segment(h, len, &s) && s.hdr_len <= peek;
+	if (tcp && joins_run(c, h, &s) && join_run(c, iov, iovcnt, h, &s))
+		return;
+	/* Nothing could follow it (ACKs, UDP, a PSH): out without staging. */
+	if (!tcp || (s.flags & TCP_FLAG_PSH)) {
+		pass_through(c, iov, iovcnt, len);
+		return;
 	}
 	coalescer_flush(c);
-	start_run(c, iov, iovcnt, len);
-	/* Nothing can follow it: no reason to hold it. */
+	start_run(c, iov, iovcnt, len, &s);
 	if (!c->run_open)
 		coalescer_flush(c);
 }
