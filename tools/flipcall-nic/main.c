@@ -91,6 +91,13 @@ static unsigned int mtu_limit(const struct options *o)
 	return limit < TAP_MAX_MTU ? limit : TAP_MAX_MTU;
 }
 
+/* With offload the frames come big already: nothing to coalesce. */
+static enum tap_mode tap_mode(const struct options *o)
+{
+	return o->offload ? TAP_OFFLOAD :
+	       o->coalesce ? TAP_VNET_HDR : TAP_PLAIN;
+}
+
 /* The largest frame either way. With offload, what the transport allows. */
 static size_t frame_max(const struct options *o)
 {
@@ -288,8 +295,7 @@ static int run(const struct options *o, int tap_fd, int ctrl_fd,
 		.tap_fd = tap_fd,
 		.ctrl_fd = ctrl_fd,
 		.frame_max = params.frame_max,
-		/* With offload the frames come big already. */
-		.coalesce = o->coalesce && !o->offload,
+		.coalesce = tap_mode(o) == TAP_VNET_HDR,
 		.ops = o->ops,
 		.stop = &stop_requested,
 		.report = &report_requested,
@@ -365,9 +371,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	install_signals(&sleep_mask);
-	tap_fd = tap_open(o.tap, o.mtu, o.txqueuelen,
-			  o.offload ? TAP_OFFLOAD :
-			  o.coalesce ? TAP_VNET_HDR : TAP_PLAIN, &why);
+	tap_fd = tap_open(o.tap, o.mtu, o.txqueuelen, tap_mode(&o), &why);
 	if (tap_fd < 0) {
 		fprintf(stderr, "flipcall-nic: %s: %s: %s\n", o.tap, why,
 			strerror(-tap_fd));

@@ -49,10 +49,7 @@ direct_up() { # [--offload]
 		2>"$NIC_DIR/server.log" &
 	NIC_SERVER_PID=$!
 	NIC_PIDS=$NIC_SERVER_PID
-	nic_wait_link "$NIC_NS_A" $NIC_TAP && nic_wait_link "$NIC_NS_B" $NIC_TAP &&
-	nic_addr_up "$NIC_NS_A" $NIC_TAP $NIC_ADDR_A &&
-	nic_addr_up "$NIC_NS_B" $NIC_TAP $NIC_ADDR_B &&
-	nic_wait_forwarding "$NIC_DIR/server.log"
+	nic_taps_up && nic_wait_forwarding "$NIC_DIR/server.log"
 }
 
 # iperf3 from A to B; prints received bits/s, retransmits and bytes, or

@@ -66,11 +66,16 @@ nic_bridges_up() {
 	nic_links_up
 }
 
-# Both TAP devices configured once the bridges have made them.
-nic_links_up() {
+# Both TAP devices configured once whoever makes them has.
+nic_taps_up() {
 	nic_wait_link "$NIC_NS_A" $NIC_TAP && nic_wait_link "$NIC_NS_B" $NIC_TAP &&
 	nic_addr_up "$NIC_NS_A" $NIC_TAP $NIC_ADDR_A &&
-	nic_addr_up "$NIC_NS_B" $NIC_TAP $NIC_ADDR_B &&
+	nic_addr_up "$NIC_NS_B" $NIC_TAP $NIC_ADDR_B
+}
+
+# ... and both bridges forwarding.
+nic_links_up() {
+	nic_taps_up &&
 	nic_wait_forwarding "$NIC_DIR/server.log" &&
 	nic_wait_forwarding "$NIC_DIR/client.log"
 }
